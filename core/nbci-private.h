@@ -1,0 +1,41 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <yaml.h>
+
+#include "nbci.h"
+
+G_BEGIN_DECLS
+
+/* libyaml types have no cleanup functions of their own. */
+static inline void
+nbci_yaml_parser_free(yaml_parser_t *parser)
+{
+	yaml_parser_delete(parser);
+	g_free(parser);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(yaml_parser_t, nbci_yaml_parser_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(yaml_event_t, yaml_event_delete)
+
+/* The built-in notebook source, registered by every registry. */
+#define NBCI_TYPE_FOLDER_SOURCE (nbci_folder_source_get_type())
+G_DECLARE_FINAL_TYPE(NbciFolderSource, nbci_folder_source, NBCI, FOLDER_SOURCE, GObject)
+
+/* Writes JSON the way nbformat does: keys sorted, indent of one space,
+ * UTF-8 unescaped, a final newline. */
+gchar *
+nbci_json_node_to_data_sorted(JsonNode *node, guint indent, gsize *length);
+
+/* Replaces @path atomically, so a reader sees the old or the new file. */
+gboolean
+nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, GError **error);
+
+/* Formats a time as Jupyter headers do: 2024-05-01T12:00:00.123456Z. */
+gchar *
+nbci_date_time_format_iso8601(GDateTime *date_time);
+
+G_END_DECLS

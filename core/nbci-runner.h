@@ -1,0 +1,73 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(__NBCI_H_INSIDE__) && !defined(NBCI_COMPILATION)
+#error "Only <nbci.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "nbci-config.h"
+#include "nbci-notebook-source.h"
+#include "nbci-plugin-registry.h"
+#include "nbci-report.h"
+#include "nbci-version-macros.h"
+
+G_BEGIN_DECLS
+
+/**
+ * NbciNotebookOutcome:
+ * @NBCI_NOTEBOOK_OUTCOME_PASSED: every cell ran without error
+ * @NBCI_NOTEBOOK_OUTCOME_FAILED: a cell failed
+ * @NBCI_NOTEBOOK_OUTCOME_INVALID: the file is not a notebook that can run
+ * @NBCI_NOTEBOOK_OUTCOME_NO_KERNEL: no kernel fits, or none started
+ * @NBCI_NOTEBOOK_OUTCOME_TIMED_OUT: a cell ran past its time limit
+ * @NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL: the kernel died
+ * @NBCI_NOTEBOOK_OUTCOME_CANCELLED: the run was interrupted
+ *
+ * How one notebook ended.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+	NBCI_NOTEBOOK_OUTCOME_PASSED,
+	NBCI_NOTEBOOK_OUTCOME_FAILED,
+	NBCI_NOTEBOOK_OUTCOME_INVALID,
+	NBCI_NOTEBOOK_OUTCOME_NO_KERNEL,
+	NBCI_NOTEBOOK_OUTCOME_TIMED_OUT,
+	NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL,
+	NBCI_NOTEBOOK_OUTCOME_CANCELLED,
+	NBCI_NOTEBOOK_OUTCOME_LAST,
+} NbciNotebookOutcome;
+
+#define NBCI_TYPE_RUNNER (nbci_runner_get_type())
+NBCI_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE(NbciRunner, nbci_runner, NBCI, RUNNER, GObject)
+
+NBCI_AVAILABLE_IN_1_0
+NbciRunner *
+nbci_runner_new(NbciConfig *config, NbciPluginRegistry *registry);
+NBCI_AVAILABLE_IN_1_0
+GPtrArray *
+nbci_runner_list_notebooks(NbciRunner *self, GCancellable *cancellable, GError **error);
+NBCI_AVAILABLE_IN_1_0
+gboolean
+nbci_runner_run(NbciRunner *self,
+		GPtrArray *notebooks,
+		GCancellable *cancellable,
+		GError **error);
+NBCI_AVAILABLE_IN_1_0
+NbciReport *
+nbci_runner_get_report(NbciRunner *self);
+NBCI_AVAILABLE_IN_1_0
+guint
+nbci_runner_get_n_outcome(NbciRunner *self, NbciNotebookOutcome outcome);
+NBCI_AVAILABLE_IN_1_0
+guint
+nbci_runner_get_n_notebooks(NbciRunner *self);
+
+G_END_DECLS
