@@ -1,0 +1,43 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "nbci-console.h"
+#include "nbci-private.h"
+
+G_BEGIN_DECLS
+
+/* Exit statuses, which pipelines use to decide what is worth retrying. */
+typedef enum {
+	NBCI_EXIT_OK = 0,
+	NBCI_EXIT_CELL_FAILED = 1,
+	NBCI_EXIT_USAGE = 2,
+	NBCI_EXIT_NOTHING_RAN = 3,
+	NBCI_EXIT_KERNEL_FAILED = 4,
+	NBCI_EXIT_NOTIFY_FAILED = 5,
+	NBCI_EXIT_INTERRUPTED = 130,
+} NbciExit;
+
+/* The options every command takes. */
+typedef struct {
+	gint verbosity; /* -1 quiet, 0 normal, 1 info, 2 debug */
+} NbciCliGlobals;
+
+extern NbciCliGlobals nbci_cli_globals;
+
+GOptionEntry *
+nbci_cli_get_common_entries(void);
+gint
+nbci_cli_fail(GError *error, gint status);
+
+gint
+nbci_cmd_run(gint argc, gchar **argv);
+gint
+nbci_cmd_kernels(gint argc, gchar **argv);
+gint
+nbci_cmd_plugins(gint argc, gchar **argv);
+
+G_END_DECLS

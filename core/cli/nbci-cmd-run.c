@@ -1,0 +1,356 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "nbci-cli.h"
+
+#define NBCI_CMD_RUN_CONFIG_DEFAULT "configuration.yml"
+
+typedef struct {
+	gchar *config_path;
+	gchar *report_path;
+	gchar *kernel;
+	gchar *output_dir;
+	gint timeout;
+	gint startup_timeout;
+	gint notebook_timeout;
+	gchar **paths;
+} NbciCmdRunOptions;
+
+/* The state shared between the main thread, which waits for SIGINT and
+ * SIGTERM, and the thread that runs the notebooks. */
+typedef struct {
+	NbciRunner *runner;
+	GPtrArray *notebooks;
+	GCancellable *cancellable;
+	GMainLoop *loop;
+	gboolean ok;
+	GError *error;
+	gint signal_number;
+} NbciCmdRunState;
+
+static void
+nbci_cmd_run_options_clear(NbciCmdRunOptions *options)
+{
+	g_free(options->config_path);
+	g_free(options->report_path);
+	g_free(options->kernel);
+	g_free(options->output_dir);
+	g_strfreev(options->paths);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciCmdRunOptions, nbci_cmd_run_options_clear)
+
+static gboolean
+nbci_cmd_run_check_seconds(const gchar *option, gint value, GError **error)
+{
+	if (value < -1) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    "%s must be 0 (no limit) or a positive number of seconds, got %d",
+			    option,
+			    value);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Loads the configuration file, then lets the command line override it. */
+static NbciConfig *
+nbci_cmd_run_build_config(NbciCmdRunOptions *options, GError **error)
+{
+	g_autoptr(NbciConfig) config = nbci_config_new();
+
+	if (options->config_path != NULL) {
+		if (!nbci_config_load_file(config, options->config_path, error))
+			return NULL;
+	} else if (g_file_test(NBCI_CMD_RUN_CONFIG_DEFAULT, G_FILE_TEST_EXISTS)) {
+		if (!nbci_config_load_file(config, NBCI_CMD_RUN_CONFIG_DEFAULT, error))
+			return NULL;
+	}
+
+	if (!nbci_cmd_run_check_seconds("--timeout", options->timeout, error) ||
+	    !nbci_cmd_run_check_seconds("--startup-timeout", options->startup_timeout, error) ||
+	    !nbci_cmd_run_check_seconds("--notebook-timeout", options->notebook_timeout, error))
+		return NULL;
+	if (options->paths != NULL && options->paths[0] != NULL)
+		nbci_config_set_strv(config, "folder", (const gchar *const *)options->paths);
+	if (options->report_path != NULL)
+		nbci_config_set_string(config, "report", options->report_path);
+	if (options->kernel != NULL)
+		nbci_config_set_string(config, "kernel", options->kernel);
+	if (options->output_dir != NULL)
+		nbci_config_set_string(config, "output_dir", options->output_dir);
+	if (options->timeout >= 0)
+		nbci_config_set_int(config, "timeout", options->timeout);
+	if (options->startup_timeout >= 0)
+		nbci_config_set_int(config, "startup_timeout", options->startup_timeout);
+	if (options->notebook_timeout >= 0)
+		nbci_config_set_int(config, "notebook_timeout", options->notebook_timeout);
+	return g_steal_pointer(&config);
+}
+
+static void
+nbci_cmd_run_cell_failed_cb(NbciRunner *runner,
+			    JsonObject *entry,
+			    const gchar *source,
+			    const gchar *kernel_stderr,
+			    gpointer user_data)
+{
+	JsonObject *trace = json_object_get_object_member(entry, "trace");
+
+	if (nbci_cli_globals.verbosity < 0) {
+		nbci_console_print("FAIL %s: %s\n",
+				   json_object_get_string_member(entry, "notebook"),
+				   json_object_get_string_member_with_default(trace, "ename", ""));
+		return;
+	}
+	nbci_console_print_failure(entry, source, kernel_stderr);
+}
+
+static void
+nbci_cmd_run_notebook_started_cb(NbciRunner *runner, const gchar *notebook, gpointer user_data)
+{
+	g_info("running %s", notebook);
+}
+
+static void
+nbci_cmd_run_notebook_finished_cb(NbciRunner *runner,
+				  const gchar *notebook,
+				  gint outcome,
+				  gdouble seconds,
+				  gpointer user_data)
+{
+	if (outcome == NBCI_NOTEBOOK_OUTCOME_PASSED && nbci_cli_globals.verbosity > 0)
+		nbci_console_print("PASS %s (%.1f s)\n", notebook, seconds);
+}
+
+static gpointer
+nbci_cmd_run_thread_cb(gpointer user_data)
+{
+	NbciCmdRunState *state = user_data;
+
+	state->ok = nbci_runner_run(state->runner,
+				    state->notebooks,
+				    state->cancellable,
+				    &state->error);
+	g_main_loop_quit(state->loop);
+	return NULL;
+}
+
+static void
+nbci_cmd_run_stop(NbciCmdRunState *state, gint signal_number)
+{
+	if (state->signal_number == 0)
+		g_message("stopping: the kernels are shut down and the partial report is written");
+	state->signal_number = signal_number;
+	g_cancellable_cancel(state->cancellable);
+}
+
+static gboolean
+nbci_cmd_run_sigint_cb(gpointer user_data)
+{
+	nbci_cmd_run_stop(user_data, SIGINT);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+nbci_cmd_run_sigterm_cb(gpointer user_data)
+{
+	nbci_cmd_run_stop(user_data, SIGTERM);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Runs the notebooks in a thread while this one waits for SIGINT and
+ * SIGTERM, which cancel the run. */
+static void
+nbci_cmd_run_execute(NbciCmdRunState *state)
+{
+	guint sigint_id;
+	guint sigterm_id;
+	GThread *thread;
+
+	state->loop = g_main_loop_new(NULL, FALSE);
+	sigint_id = g_unix_signal_add(SIGINT, nbci_cmd_run_sigint_cb, state);
+	sigterm_id = g_unix_signal_add(SIGTERM, nbci_cmd_run_sigterm_cb, state);
+	thread = g_thread_new("nbci-run", nbci_cmd_run_thread_cb, state);
+	g_main_loop_run(state->loop);
+	g_thread_join(thread);
+	g_source_remove(sigint_id);
+	g_source_remove(sigterm_id);
+	g_clear_pointer(&state->loop, g_main_loop_unref);
+}
+
+static void
+nbci_cmd_run_print_summary(NbciRunner *runner, const gchar *report_path)
+{
+	static const struct {
+		NbciNotebookOutcome outcome;
+		const gchar *label;
+	} labels[] = {
+	    {NBCI_NOTEBOOK_OUTCOME_PASSED, "passed"},
+	    {NBCI_NOTEBOOK_OUTCOME_FAILED, "failed"},
+	    {NBCI_NOTEBOOK_OUTCOME_INVALID, "invalid"},
+	    {NBCI_NOTEBOOK_OUTCOME_NO_KERNEL, "without a kernel"},
+	    {NBCI_NOTEBOOK_OUTCOME_TIMED_OUT, "timed out"},
+	    {NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL, "killed their kernel"},
+	    {NBCI_NOTEBOOK_OUTCOME_CANCELLED, "interrupted"},
+	};
+	guint n_notebooks = nbci_runner_get_n_notebooks(runner);
+	g_autoptr(GString) line = g_string_new(NULL);
+
+	g_string_append_printf(line, "%u notebook%s", n_notebooks, n_notebooks == 1 ? "" : "s");
+	for (gsize i = 0; i < G_N_ELEMENTS(labels); i++) {
+		guint count = nbci_runner_get_n_outcome(runner, labels[i].outcome);
+		if (count == 0 && labels[i].outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
+		    labels[i].outcome != NBCI_NOTEBOOK_OUTCOME_FAILED)
+			continue;
+		g_string_append_printf(line, ", %u %s", count, labels[i].label);
+	}
+	g_string_append_printf(line,
+			       "; %u error%s in %s\n",
+			       nbci_report_get_n_entries(nbci_runner_get_report(runner)),
+			       nbci_report_get_n_entries(nbci_runner_get_report(runner)) == 1 ? ""
+											      : "s",
+			       report_path);
+	nbci_console_print("%s", line->str);
+}
+
+/* The exit status by kind of failure, so that a pipeline can retry only
+ * what is worth retrying. */
+static gint
+nbci_cmd_run_get_exit_status(NbciRunner *runner)
+{
+	guint n_notebooks = nbci_runner_get_n_notebooks(runner);
+	guint n_failed = nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_FAILED) +
+			 nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_INVALID);
+	guint n_no_kernel = nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_NO_KERNEL);
+	guint n_kernel_failed = nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_TIMED_OUT) +
+				nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL);
+
+	if (n_notebooks > 0 && n_no_kernel == n_notebooks)
+		return NBCI_EXIT_NOTHING_RAN;
+	if (n_failed > 0 || n_no_kernel > 0)
+		return NBCI_EXIT_CELL_FAILED;
+	if (n_kernel_failed > 0)
+		return NBCI_EXIT_KERNEL_FAILED;
+	return NBCI_EXIT_OK;
+}
+
+gint
+nbci_cmd_run(gint argc, gchar **argv)
+{
+	const gchar *report_path;
+	g_auto(NbciCmdRunOptions) options = {
+	    .timeout = -1,
+	    .startup_timeout = -1,
+	    .notebook_timeout = -1,
+	};
+	GOptionEntry entries[] = {
+	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_path,
+	     "Read the configuration from FILE (default: ./configuration.yml when present)", "FILE"},
+	    {"report", 0, 0, G_OPTION_ARG_FILENAME, &options.report_path,
+	     "Write the JSON error report to FILE (default: nbci-report.json)", "FILE"},
+	    {"kernel", 0, 0, G_OPTION_ARG_STRING, &options.kernel,
+	     "Run every notebook on kernelspec NAME instead of the one it names", "NAME"},
+	    {"timeout", 0, 0, G_OPTION_ARG_INT, &options.timeout,
+	     "Stop a cell after SECONDS (default: 600; 0: no limit)", "SECONDS"},
+	    {"startup-timeout", 0, 0, G_OPTION_ARG_INT, &options.startup_timeout,
+	     "Give up on a kernel that has not answered after SECONDS (default: 60; 0: no limit)",
+	     "SECONDS"},
+	    {"notebook-timeout", 0, 0, G_OPTION_ARG_INT, &options.notebook_timeout,
+	     "Stop a notebook after SECONDS in all (default: 0, no limit)", "SECONDS"},
+	    {"output-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.output_dir,
+	     "Write every executed notebook into DIR, keeping the folder structure", "DIR"},
+	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.paths, NULL,
+	     "[PATH…]"},
+	    {NULL},
+	};
+	g_autoptr(GOptionContext) context =
+	    g_option_context_new("- run notebooks and report every failing cell");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NbciConfig) config = NULL;
+	g_autoptr(NbciPluginRegistry) registry = NULL;
+	g_autoptr(NbciRunner) runner = NULL;
+	g_autoptr(GPtrArray) notebooks = NULL;
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	NbciCmdRunState state = {0};
+
+	g_option_context_set_summary(context,
+				     "Runs each notebook found in PATHs (files or folders; by "
+				     "default the `folder` list of the configuration) on a fresh "
+				     "Jupyter kernel, prints each failing cell as it happens and "
+				     "writes the error report.");
+	g_option_context_set_description(context,
+					 "Exit status: 0 all passed, 1 a cell failed or a notebook "
+					 "is invalid, 2 usage or configuration error, 3 nothing "
+					 "could run, 4 the only failures were timeouts or dead "
+					 "kernels, 130 interrupted.");
+	g_option_context_add_main_entries(context, entries, NULL);
+	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), NULL);
+	if (!g_option_context_parse(context, &argc, &argv, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+
+	nbci_console_init(stdout);
+	config = nbci_cmd_run_build_config(&options, &error);
+	if (config == NULL)
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (nbci_config_get_boolean(config, "trace") && nbci_cli_globals.verbosity >= 0) {
+		g_autofree gchar *dump = nbci_config_to_string(config);
+		fprintf(stderr, "effective configuration:\n%s", dump);
+	}
+
+	registry = nbci_plugin_registry_new();
+	nbci_plugin_registry_load_default(registry);
+	runner = nbci_runner_new(config, registry);
+	notebooks = nbci_runner_list_notebooks(runner, cancellable, &error);
+	if (notebooks == NULL) {
+		return nbci_cli_fail(error,
+				     g_error_matches(error, NBCI_ERROR, NBCI_ERROR_NOT_FOUND)
+					 ? NBCI_EXIT_NOTHING_RAN
+					 : NBCI_EXIT_USAGE);
+	}
+	if (notebooks->len == 0) {
+		fprintf(stderr, "error: no notebook (*.ipynb) found in the folders to search\n");
+		return NBCI_EXIT_NOTHING_RAN;
+	}
+
+	g_signal_connect(runner, "cell-failed", G_CALLBACK(nbci_cmd_run_cell_failed_cb), NULL);
+	g_signal_connect(runner,
+			 "notebook-started",
+			 G_CALLBACK(nbci_cmd_run_notebook_started_cb),
+			 NULL);
+	g_signal_connect(runner,
+			 "notebook-finished",
+			 G_CALLBACK(nbci_cmd_run_notebook_finished_cb),
+			 NULL);
+	state.runner = runner;
+	state.notebooks = notebooks;
+	state.cancellable = cancellable;
+	nbci_cmd_run_execute(&state);
+
+	/* The report is written whatever happened, the partial one too. */
+	report_path = nbci_config_get_string(config, "report");
+	if (!nbci_report_save(nbci_runner_get_report(runner), report_path, &error)) {
+		g_clear_error(&state.error);
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	}
+	nbci_cmd_run_print_summary(runner, report_path);
+
+	if (!state.ok) {
+		g_autoptr(GError) run_error = g_steal_pointer(&state.error);
+		if (state.signal_number != 0) {
+			fprintf(stderr, "error: interrupted\n");
+			return 128 + state.signal_number;
+		}
+		return nbci_cli_fail(run_error, NBCI_EXIT_NOTHING_RAN);
+	}
+	return nbci_cmd_run_get_exit_status(runner);
+}

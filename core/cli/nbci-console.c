@@ -1,0 +1,165 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* Everything the user asked for is written here: failing cells as they
+ * happen, summaries and listings. Logs go to stderr through GLib instead. */
+
+#include "config.h"
+
+#include <unistd.h>
+
+#include "nbci-console.h"
+
+/* How much of a failing cell's source and of the kernel's stderr the live
+ * output shows; the report keeps all of it. */
+#define NBCI_CONSOLE_SOURCE_LINES 5
+#define NBCI_CONSOLE_STDERR_LINES 20
+
+static FILE *nbci_console_stream = NULL;
+static gboolean nbci_console_use_color = FALSE;
+static GMutex nbci_console_mutex;
+
+void
+nbci_console_init(FILE *stream)
+{
+	nbci_console_stream = stream;
+	nbci_console_use_color = isatty(fileno(stream)) && g_getenv("NO_COLOR") == NULL;
+}
+
+gboolean
+nbci_console_get_use_color(void)
+{
+	return nbci_console_use_color;
+}
+
+static FILE *
+nbci_console_get_stream(void)
+{
+	return nbci_console_stream != NULL ? nbci_console_stream : stdout;
+}
+
+void
+nbci_console_print(const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *text = NULL;
+
+	va_start(args, format);
+	text = g_strdup_vprintf(format, args);
+	va_end(args);
+
+	g_mutex_lock(&nbci_console_mutex);
+	fputs(text, nbci_console_get_stream());
+	fflush(nbci_console_get_stream());
+	g_mutex_unlock(&nbci_console_mutex);
+}
+
+/* Removes ANSI escape sequences (CSI sequences such as colours), which the
+ * kernel puts in tracebacks. */
+gchar *
+nbci_console_strip_ansi(const gchar *text)
+{
+	GString *plain = g_string_sized_new(strlen(text));
+
+	for (const gchar *p = text; *p != '\0'; p++) {
+		if (p[0] == '\x1b' && p[1] == '[') {
+			p += 2;
+			while (*p != '\0' && !(*p >= '@' && *p <= '~'))
+				p++;
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		g_string_append_c(plain, *p);
+	}
+	return g_string_free(plain, FALSE);
+}
+
+static void
+nbci_console_append_indented(GString *out, const gchar *prefix, const gchar *text, guint max_lines)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	guint n_lines = g_strv_length(lines);
+	guint first = 0;
+
+	/* A trailing newline leaves an empty last element. */
+	if (n_lines > 0 && lines[n_lines - 1][0] == '\0')
+		n_lines--;
+	if (max_lines > 0 && n_lines > max_lines) {
+		first = n_lines - max_lines;
+		g_string_append_printf(out, "%s(%u earlier lines left out)\n", prefix, first);
+	}
+	for (guint i = first; i < n_lines; i++)
+		g_string_append_printf(out, "%s%s\n", prefix, lines[i]);
+}
+
+static void
+nbci_console_append_source(GString *out, const gchar *source)
+{
+	g_auto(GStrv) lines = g_strsplit(source, "\n", -1);
+	guint n_lines = g_strv_length(lines);
+
+	for (guint i = 0; i < n_lines && i < NBCI_CONSOLE_SOURCE_LINES; i++)
+		g_string_append_printf(out, "  | %s\n", lines[i]);
+	if (n_lines > NBCI_CONSOLE_SOURCE_LINES)
+		g_string_append_printf(out,
+				       "  | (%u more lines)\n",
+				       n_lines - NBCI_CONSOLE_SOURCE_LINES);
+}
+
+static void
+nbci_console_append_traceback(GString *out, JsonArray *traceback)
+{
+	for (guint i = 0; traceback != NULL && i < json_array_get_length(traceback); i++) {
+		JsonNode *node = json_array_get_element(traceback, i);
+		const gchar *line;
+		g_autofree gchar *plain = NULL;
+
+		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+			continue;
+		line = json_node_get_string(node);
+		if (!nbci_console_use_color) {
+			plain = nbci_console_strip_ansi(line);
+			line = plain;
+		}
+		nbci_console_append_indented(out, "  ", line, 0);
+	}
+}
+
+/* Prints one report entry as it happens: the notebook and cell, the first
+ * lines of the cell's source, the error and its traceback. */
+void
+nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *kernel_stderr)
+{
+	JsonObject *trace = json_object_get_object_member(entry, "trace");
+	const gchar *notebook = json_object_get_string_member(entry, "notebook");
+	const gchar *ename = json_object_get_string_member_with_default(trace, "ename", "Error");
+	const gchar *evalue = json_object_get_string_member_with_default(trace, "evalue", "");
+	const gchar *bold = nbci_console_use_color ? "\x1b[1;31m" : "";
+	const gchar *reset = nbci_console_use_color ? "\x1b[0m" : "";
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	if (json_object_get_null_member(entry, "cell")) {
+		g_string_append_printf(out, "%sFAIL%s %s: %s: %s\n", bold, reset, notebook, ename, evalue);
+	} else {
+		g_string_append_printf(out,
+				       "%sFAIL%s %s cell %" G_GINT64_FORMAT ": %s: %s\n",
+				       bold,
+				       reset,
+				       notebook,
+				       json_object_get_int_member(entry, "cell"),
+				       ename,
+				       evalue);
+	}
+	if (source != NULL)
+		nbci_console_append_source(out, source);
+	if (json_object_has_member(trace, "traceback"))
+		nbci_console_append_traceback(out, json_object_get_array_member(trace, "traceback"));
+	if (kernel_stderr != NULL) {
+		g_string_append(out, "  kernel stderr:\n");
+		nbci_console_append_indented(out, "  ! ", kernel_stderr, NBCI_CONSOLE_STDERR_LINES);
+	}
+	nbci_console_print("%s", out->str);
+}

@@ -1,0 +1,24 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+
+G_BEGIN_DECLS
+
+void
+nbci_console_init(FILE *stream);
+gboolean
+nbci_console_get_use_color(void);
+void
+nbci_console_print(const gchar *format, ...) G_GNUC_PRINTF(1, 2);
+void
+nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *kernel_stderr);
+gchar *
+nbci_console_strip_ansi(const gchar *text);
+
+G_END_DECLS

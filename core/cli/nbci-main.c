@@ -1,0 +1,162 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+
+#include "nbci-cli.h"
+
+NbciCliGlobals nbci_cli_globals = {0};
+
+typedef struct {
+	const gchar *name;
+	gint (*func)(gint argc, gchar **argv);
+	const gchar *summary;
+} NbciCommand;
+
+static const NbciCommand nbci_commands[] = {
+    {"run", nbci_cmd_run, "Run notebooks and write the error report"},
+    {"kernels", nbci_cmd_kernels, "List the installed kernelspecs"},
+    {"plugins", nbci_cmd_plugins, "List the plugin modules and what they registered"},
+};
+
+static gboolean
+nbci_main_verbose_cb(const gchar *option_name,
+		     const gchar *value,
+		     gpointer data,
+		     GError **error)
+{
+	nbci_cli_globals.verbosity = MAX(nbci_cli_globals.verbosity, 0) + 1;
+	return TRUE;
+}
+
+static gboolean
+nbci_main_quiet_cb(const gchar *option_name, const gchar *value, gpointer data, GError **error)
+{
+	nbci_cli_globals.verbosity = -1;
+	return TRUE;
+}
+
+GOptionEntry *
+nbci_cli_get_common_entries(void)
+{
+	static GOptionEntry entries[] = {
+	    {"verbose",
+	     'v',
+	     G_OPTION_FLAG_NO_ARG,
+	     G_OPTION_ARG_CALLBACK,
+	     nbci_main_verbose_cb,
+	     "Log more: once for progress, twice for debugging",
+	     NULL},
+	    {"quiet",
+	     'q',
+	     G_OPTION_FLAG_NO_ARG,
+	     G_OPTION_ARG_CALLBACK,
+	     nbci_main_quiet_cb,
+	     "Print only errors and the summary",
+	     NULL},
+	    {NULL},
+	};
+	return entries;
+}
+
+/* Prints the error that ends the program, once, and returns @status. */
+gint
+nbci_cli_fail(GError *error, gint status)
+{
+	fprintf(stderr, "error: %s\n", error->message);
+	return status;
+}
+
+static GLogWriterOutput
+nbci_main_log_writer_cb(GLogLevelFlags log_level,
+			const GLogField *fields,
+			gsize n_fields,
+			gpointer user_data)
+{
+	const gchar *message = NULL;
+	const gchar *domain = NULL;
+	const gchar *prefix;
+
+	if (log_level & G_LOG_LEVEL_DEBUG) {
+		if (nbci_cli_globals.verbosity < 2)
+			return G_LOG_WRITER_HANDLED;
+		prefix = "debug";
+	} else if (log_level & G_LOG_LEVEL_INFO) {
+		if (nbci_cli_globals.verbosity < 1)
+			return G_LOG_WRITER_HANDLED;
+		prefix = "info";
+	} else if (log_level & G_LOG_LEVEL_MESSAGE) {
+		if (nbci_cli_globals.verbosity < 0)
+			return G_LOG_WRITER_HANDLED;
+		prefix = "note";
+	} else if (log_level & G_LOG_LEVEL_WARNING) {
+		prefix = "warning";
+	} else {
+		prefix = "critical";
+	}
+
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_strcmp0(fields[i].key, "MESSAGE") == 0)
+			message = fields[i].value;
+		else if (g_strcmp0(fields[i].key, "GLIB_DOMAIN") == 0)
+			domain = fields[i].value;
+	}
+	if (nbci_cli_globals.verbosity >= 2 && domain != NULL)
+		fprintf(stderr, "%s: [%s] %s\n", prefix, domain, message);
+	else
+		fprintf(stderr, "%s: %s\n", prefix, message);
+	fflush(stderr);
+
+	/* G_DEBUG=fatal-criticals and fatal-warnings still apply. */
+	return G_LOG_WRITER_HANDLED;
+}
+
+static void
+nbci_main_print_usage(FILE *stream)
+{
+	fprintf(stream,
+		"Usage:\n"
+		"  nbci COMMAND [OPTION…]\n\n"
+		"Run Jupyter notebooks on real kernels and report every failing cell.\n\n"
+		"Commands:\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(nbci_commands); i++)
+		fprintf(stream, "  %-10s %s\n", nbci_commands[i].name, nbci_commands[i].summary);
+	fprintf(stream,
+		"\nOptions:\n"
+		"  -h, --help     Show this help; `nbci COMMAND --help` shows a command's\n"
+		"  --version      Print the version\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	g_log_set_writer_func(nbci_main_log_writer_cb, NULL, NULL);
+
+	if (argc < 2) {
+		nbci_main_print_usage(stderr);
+		return NBCI_EXIT_USAGE;
+	}
+	if (g_strcmp0(argv[1], "--version") == 0) {
+		printf("nbci %s\n", NBCI_VERSION);
+		return NBCI_EXIT_OK;
+	}
+	if (g_strcmp0(argv[1], "--help") == 0 || g_strcmp0(argv[1], "-h") == 0 ||
+	    g_strcmp0(argv[1], "help") == 0) {
+		nbci_main_print_usage(stdout);
+		return NBCI_EXIT_OK;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(nbci_commands); i++) {
+		if (g_strcmp0(argv[1], nbci_commands[i].name) == 0)
+			return nbci_commands[i].func(argc - 1, argv + 1);
+	}
+	fprintf(stderr,
+		"error: unknown command \"%s\"; run `nbci --help` for the commands\n",
+		argv[1]);
+	return NBCI_EXIT_USAGE;
+}
