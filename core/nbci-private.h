@@ -11,6 +11,10 @@
 
 G_BEGIN_DECLS
 
+/* Exports a private symbol, so that the tests and the plugins of this tree
+ * can use it; it is declared in no installed header. */
+#define NBCI_PRIVATE_API __attribute__((visibility("default")))
+
 /* libyaml types have no cleanup functions of their own. */
 static inline void
 nbci_yaml_parser_free(yaml_parser_t *parser)
@@ -23,18 +27,22 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(yaml_event_t, yaml_event_delete)
 
 /* The built-in notebook source, registered by every registry. */
 #define NBCI_TYPE_FOLDER_SOURCE (nbci_folder_source_get_type())
+NBCI_PRIVATE_API
 G_DECLARE_FINAL_TYPE(NbciFolderSource, nbci_folder_source, NBCI, FOLDER_SOURCE, GObject)
 
 /* Writes JSON the way nbformat does: keys sorted, indent of one space,
  * UTF-8 unescaped, a final newline. */
+NBCI_PRIVATE_API
 gchar *
 nbci_json_node_to_data_sorted(JsonNode *node, guint indent, gsize *length);
 
 /* Replaces @path atomically, so a reader sees the old or the new file. */
+NBCI_PRIVATE_API
 gboolean
 nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, GError **error);
 
 /* Formats a time as Jupyter headers do: 2024-05-01T12:00:00.123456Z. */
+NBCI_PRIVATE_API
 gchar *
 nbci_date_time_format_iso8601(GDateTime *date_time);
 

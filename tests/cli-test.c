@@ -56,6 +56,23 @@ nbci_test_launcher_new(const gchar *cwd)
 	return launcher;
 }
 
+/* Adds the program to run, behind NBCI_TEST_WRAPPER (such as
+ * "valgrind --error-exitcode=99") when that is set. */
+static void
+nbci_test_add_program(GPtrArray *argv)
+{
+	static gchar **wrapper = NULL;
+	const gchar *wrapper_text = g_getenv("NBCI_TEST_WRAPPER");
+
+	if (wrapper == NULL && wrapper_text != NULL)
+		wrapper = g_strsplit(wrapper_text, " ", -1);
+	for (guint i = 0; wrapper != NULL && wrapper[i] != NULL; i++) {
+		if (wrapper[i][0] != '\0')
+			g_ptr_array_add(argv, wrapper[i]);
+	}
+	g_ptr_array_add(argv, (gpointer)g_getenv("NBCI_PROGRAM"));
+}
+
 static NbciRun *
 nbci_test_run_in(const gchar *cwd, const gchar *const *args, const gchar *const *env)
 {
@@ -67,7 +84,7 @@ nbci_test_run_in(const gchar *cwd, const gchar *const *args, const gchar *const 
 
 	for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
 		g_subprocess_launcher_setenv(launcher, env[i], env[i + 1], TRUE);
-	g_ptr_array_add(argv, (gpointer)g_getenv("NBCI_PROGRAM"));
+	nbci_test_add_program(argv);
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer)args[i]);
 	g_ptr_array_add(argv, NULL);
@@ -615,16 +632,16 @@ nbci_test_signal(gint signal_number)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonArray) report = NULL;
 	g_autofree gchar *report_path = g_build_filename(dir, "nbci-report.json", NULL);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	gboolean kernel_seen = FALSE;
 
-	process = g_subprocess_launcher_spawn(launcher,
-					      &error,
-					      g_getenv("NBCI_PROGRAM"),
-					      "run",
-					      "faults/timeout.ipynb",
-					      "--timeout",
-					      "0",
-					      NULL);
+	nbci_test_add_program(argv);
+	g_ptr_array_add(argv, "run");
+	g_ptr_array_add(argv, "faults/timeout.ipynb");
+	g_ptr_array_add(argv, "--timeout");
+	g_ptr_array_add(argv, "0");
+	g_ptr_array_add(argv, NULL);
+	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
 	g_assert_no_error(error);
 
 	/* The kernel carries the marker as soon as it is spawned; give it
