@@ -61,6 +61,15 @@ nbci_config_set_strv(NbciConfig *self, const gchar *key, const gchar *const *val
 NBCI_AVAILABLE_IN_1_0
 void
 nbci_config_set_int(NbciConfig *self, const gchar *key, gint64 value);
+NBCI_AVAILABLE_IN_1_0
+void
+nbci_config_set_boolean(NbciConfig *self, const gchar *key, gboolean value);
+NBCI_AVAILABLE_IN_1_0
+gboolean
+nbci_config_set_from_string(NbciConfig *self,
+			    const gchar *key,
+			    const gchar *text,
+			    GError **error);
 
 NBCI_AVAILABLE_IN_1_0
 gchar *
