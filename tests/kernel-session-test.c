@@ -169,16 +169,6 @@ test_kernel_session_header(void)
 	g_assert_null(memchr(header_text, ' ', size));
 }
 
-static void
-test_kernel_session_format_date(void)
-{
-	g_autoptr(GTimeZone) zone = g_time_zone_new_offset(2 * 3600);
-	g_autoptr(GDateTime) date_time = g_date_time_new(zone, 2024, 5, 1, 14, 0, 0.123456);
-	g_autofree gchar *text = nbci_kernel_session_format_date(date_time);
-
-	g_assert_cmpstr(text, ==, "2024-05-01T12:00:00.123456Z");
-}
-
 /* jupyter_client's own Session checks our signature and parses our
  * frames. */
 static void
@@ -571,7 +561,6 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-session/sign-known-answer", test_kernel_session_sign_known_answer);
 	g_test_add_func("/kernel-session/sign-empty-key", test_kernel_session_sign_empty_key);
 	g_test_add_func("/kernel-session/header", test_kernel_session_header);
-	g_test_add_func("/kernel-session/format-date", test_kernel_session_format_date);
 	g_test_add_func("/kernel-session/jupyter-client-reads-ours",
 			test_kernel_session_jupyter_client_reads_ours);
 	g_test_add_func("/kernel-session/reads-jupyter-client",

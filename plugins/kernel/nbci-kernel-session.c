@@ -27,8 +27,8 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "nbci-error.h"
 #include "nbci-kernel-session.h"
+#include "nbci-private.h"
 
 /* How many signatures are remembered to recognise a replayed message. */
 #define NBCI_KERNEL_SESSION_SEEN_MAX 4096
@@ -171,16 +171,6 @@ nbci_kernel_session_get_dropped(NbciKernelSession *self)
 	return self->dropped;
 }
 
-/* Formats a time as Jupyter headers do: 2024-05-01T12:00:00.123456Z. */
-gchar *
-nbci_kernel_session_format_date(GDateTime *date_time)
-{
-	g_autoptr(GDateTime) utc = g_date_time_to_utc(date_time);
-	g_autofree gchar *seconds = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%S");
-
-	return g_strdup_printf("%s.%06dZ", seconds, g_date_time_get_microsecond(utc));
-}
-
 /*
  * Computes the signature of the four JSON frames @frames (header,
  * parent_header, metadata, content): the lowercase hex HMAC-SHA256 keyed
@@ -234,7 +224,7 @@ nbci_kernel_session_new_message(NbciKernelSession *self,
 	NbciKernelMessage *message;
 	g_autofree gchar *msg_id = g_uuid_string_random();
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autofree gchar *date = nbci_kernel_session_format_date(now);
+	g_autofree gchar *date = nbci_date_time_format_iso8601(now);
 
 	g_return_val_if_fail(NBCI_IS_KERNEL_SESSION(self), NULL);
 	g_return_val_if_fail(msg_type != NULL, NULL);

@@ -79,7 +79,4 @@ nbci_kernel_session_recv(NbciKernelSession *self,
 			 NbciKernelMessage **message,
 			 GError **error);
 
-gchar *
-nbci_kernel_session_format_date(GDateTime *date_time);
-
 G_END_DECLS
