@@ -41,6 +41,9 @@ nbci_kernelspec_get_interrupt_mode(NbciKernelspec *self);
 NBCI_AVAILABLE_IN_1_0
 const gchar *const *
 nbci_kernelspec_get_argv(NbciKernelspec *self);
+NBCI_AVAILABLE_IN_1_0
+JsonObject *
+nbci_kernelspec_get_metadata(NbciKernelspec *self);
 
 NBCI_AVAILABLE_IN_1_0
 gchar **
