@@ -594,6 +594,8 @@ nbci_config_event_is_null(const yaml_event_t *event)
 static gchar *
 nbci_config_event_describe(const yaml_event_t *event)
 {
+	if (nbci_config_event_is_null(event))
+		return g_strdup("an empty value");
 	switch (event->type) {
 	case YAML_SCALAR_EVENT:
 		return g_strdup_printf("\"%s\"", (const gchar *)event->data.scalar.value);

@@ -302,7 +302,14 @@ nbci_config_test_wrong_type(void)
 	    {"folder:\n  - [a, b]\n",
 	     "configuration.yml:2:5: each entry of \"folder\" must be text, got a list"},
 	    {"folder:\n  -\n",
-	     "configuration.yml:2:4: each entry of \"folder\" must be text, got \"\""},
+	     "configuration.yml:2:4: each entry of \"folder\" must be text, got an empty value"},
+	    {"folder: [a, ~]\n",
+	     "configuration.yml:1:13: each entry of \"folder\" must be text, got an empty value"},
+	    {"folder: [a, \"\"]\n",
+	     "configuration.yml:1:13: an entry of \"folder\" is empty; remove it"},
+	    {"folder: \"\"\n",
+	     "configuration.yml:1:9: \"folder\" must not be empty; remove the key to use its "
+	     "default"},
 	    {"email: smtp.example.com\n",
 	     "configuration.yml:1:8: \"email\" must be a mapping with the keys host, port, "
 	     "sender, receipient, got \"smtp.example.com\""},
