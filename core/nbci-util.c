@@ -1,0 +1,585 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nbci-private.h"
+#include "nbci-util-private.h"
+
+/*
+ * The JSON writer below produces the bytes Python's json.dumps() writes with
+ * sort_keys=True, ensure_ascii=False and separators (",", ": "), which is how
+ * nbformat saves notebooks, so that a notebook nbci saves differs from the
+ * one Jupyter saves only where the content differs.
+ */
+
+typedef struct {
+	GString *out;
+	guint indent;
+	NbciJsonTextLayoutFunc layout_func;
+	gpointer user_data;
+	GPtrArray *containers; /* of JsonNode, the path from the root */
+	GPtrArray *names;      /* of const gchar, NULL for an array element */
+} NbciUtilWriter;
+
+static void
+nbci_util_writer_write_node(NbciUtilWriter *writer, JsonNode *node, guint level);
+
+static void
+nbci_util_writer_append_string(NbciUtilWriter *writer, const gchar *str, gsize len)
+{
+	GString *out = writer->out;
+	gsize run_start = 0;
+
+	g_string_append_c(out, '"');
+	for (gsize i = 0; i < len; i++) {
+		guchar c = (guchar)str[i];
+		const gchar *escape = NULL;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		g_string_append_len(out, str + run_start, i - run_start);
+		run_start = i + 1;
+		switch (c) {
+		case '"':
+			escape = "\\\"";
+			break;
+		case '\\':
+			escape = "\\\\";
+			break;
+		case '\n':
+			escape = "\\n";
+			break;
+		case '\r':
+			escape = "\\r";
+			break;
+		case '\t':
+			escape = "\\t";
+			break;
+		case '\b':
+			escape = "\\b";
+			break;
+		case '\f':
+			escape = "\\f";
+			break;
+		default:
+			break;
+		}
+		if (escape != NULL)
+			g_string_append(out, escape);
+		else
+			g_string_append_printf(out, "\\u%04x", c);
+	}
+	g_string_append_len(out, str + run_start, len - run_start);
+	g_string_append_c(out, '"');
+}
+
+/* Appends @value as Python's repr() does: the shortest digits that read back
+ * as the same double, in positional notation for exponents -4 to 15. */
+static void
+nbci_util_writer_append_double(GString *out, gdouble value)
+{
+	gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+	gchar digits[32];
+	const gchar *mantissa;
+	const gchar *exponent_str;
+	gsize n_digits = 0;
+	gint exponent;
+
+	if (isnan(value)) {
+		g_string_append(out, "NaN");
+		return;
+	}
+	if (isinf(value)) {
+		g_string_append(out, value < 0 ? "-Infinity" : "Infinity");
+		return;
+	}
+
+	/* the shortest %e precision that reads back as the same value */
+	for (guint precision = 0; precision < 17; precision++) {
+		g_autofree gchar *format = g_strdup_printf("%%.%ue", precision);
+		g_ascii_formatd(buf, sizeof(buf), format, value);
+		if (g_ascii_strtod(buf, NULL) == value)
+			break;
+	}
+
+	mantissa = buf;
+	if (*mantissa == '-') {
+		g_string_append_c(out, '-');
+		mantissa++;
+	}
+	exponent_str = strchr(mantissa, 'e');
+	g_assert(exponent_str != NULL);
+	exponent = atoi(exponent_str + 1);
+	for (const gchar *p = mantissa; p < exponent_str; p++) {
+		if (g_ascii_isdigit(*p))
+			digits[n_digits++] = *p;
+	}
+	while (n_digits > 1 && digits[n_digits - 1] == '0')
+		n_digits--;
+	digits[n_digits] = '\0';
+
+	if (exponent >= 16 || exponent < -4) {
+		g_string_append_c(out, digits[0]);
+		if (n_digits > 1) {
+			g_string_append_c(out, '.');
+			g_string_append(out, digits + 1);
+		}
+		g_string_append_printf(out, "e%c%02d", exponent < 0 ? '-' : '+', ABS(exponent));
+		return;
+	}
+	if (exponent < 0) {
+		g_string_append(out, "0.");
+		for (gint i = -1; i > exponent; i--)
+			g_string_append_c(out, '0');
+		g_string_append(out, digits);
+		return;
+	}
+	for (gint i = 0; i <= exponent; i++)
+		g_string_append_c(out, (gsize)i < n_digits ? digits[i] : '0');
+	g_string_append_c(out, '.');
+	if ((gsize)exponent + 1 < n_digits)
+		g_string_append(out, digits + exponent + 1);
+	else
+		g_string_append_c(out, '0');
+}
+
+static void
+nbci_util_writer_append_newline(NbciUtilWriter *writer, guint level)
+{
+	if (writer->indent == 0)
+		return;
+	g_string_append_c(writer->out, '\n');
+	for (guint i = 0; i < level * writer->indent; i++)
+		g_string_append_c(writer->out, ' ');
+}
+
+static void
+nbci_util_writer_append_separator(NbciUtilWriter *writer)
+{
+	/* Python's json.dumps drops the space after a comma once it indents */
+	g_string_append(writer->out, writer->indent == 0 ? ", " : ",");
+}
+
+static void
+nbci_util_writer_write_value(NbciUtilWriter *writer, JsonNode *node)
+{
+	switch (json_node_get_value_type(node)) {
+	case G_TYPE_INT64:
+		g_string_append_printf(writer->out, "%" G_GINT64_FORMAT, json_node_get_int(node));
+		break;
+	case G_TYPE_DOUBLE:
+		nbci_util_writer_append_double(writer->out, json_node_get_double(node));
+		break;
+	case G_TYPE_BOOLEAN:
+		g_string_append(writer->out, json_node_get_boolean(node) ? "true" : "false");
+		break;
+	case G_TYPE_STRING: {
+		const gchar *str = json_node_get_string(node);
+		nbci_util_writer_append_string(writer, str, strlen(str));
+		break;
+	}
+	default:
+		g_string_append(writer->out, "null");
+		break;
+	}
+}
+
+/* Returns the end of the line that starts at @p, after its line break, with
+ * the line breaks of Python's str.splitlines(). @break_start is set to where
+ * the line break begins, or to @end for a last line without one. */
+static const gchar *
+nbci_util_find_line_end(const gchar *p, const gchar *end, const gchar **break_start)
+{
+	for (; p < end; p++) {
+		guchar c = (guchar)*p;
+		gsize break_len = 0;
+
+		if (c == '\r')
+			break_len = (p + 1 < end && p[1] == '\n') ? 2 : 1;
+		else if (c == '\n' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e)
+			break_len = 1;
+		/* U+0085 NEXT LINE */
+		else if (c == 0xc2 && p + 1 < end && (guchar)p[1] == 0x85)
+			break_len = 2;
+		/* U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR */
+		else if (c == 0xe2 && p + 2 < end && (guchar)p[1] == 0x80 &&
+			 ((guchar)p[2] == 0xa8 || (guchar)p[2] == 0xa9))
+			break_len = 3;
+		if (break_len > 0) {
+			*break_start = p;
+			return p + break_len;
+		}
+	}
+	*break_start = end;
+	return end;
+}
+
+/**
+ * nbci_text_split_lines:
+ * @text: a string
+ * @keep_ends: whether each line keeps its line break
+ *
+ * Splits @text at the line breaks Python's str.splitlines() splits at: LF, CR,
+ * CR LF, VT, FF, FS, GS, RS, U+0085, U+2028 and U+2029. An empty string
+ * gives no lines, and a final line break starts no empty line.
+ *
+ * Returns: (transfer full) (element-type utf8): the lines
+ */
+GPtrArray *
+nbci_text_split_lines(const gchar *text, gboolean keep_ends)
+{
+	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+	const gchar *end = text + strlen(text);
+	const gchar *p = text;
+
+	while (p < end) {
+		const gchar *break_start = NULL;
+		const gchar *line_end = nbci_util_find_line_end(p, end, &break_start);
+		const gchar *content_end = keep_ends ? line_end : break_start;
+
+		g_ptr_array_add(lines, g_strndup(p, content_end - p));
+		p = line_end;
+	}
+	return lines;
+}
+
+static void
+nbci_util_writer_write_lines(NbciUtilWriter *writer, const gchar *text, gsize len, guint level)
+{
+	const gchar *end = text + len;
+	const gchar *p = text;
+
+	if (len == 0) {
+		g_string_append(writer->out, "[]");
+		return;
+	}
+	g_string_append_c(writer->out, '[');
+	while (p < end) {
+		const gchar *break_start = NULL;
+		const gchar *line_end = nbci_util_find_line_end(p, end, &break_start);
+
+		if (p != text)
+			nbci_util_writer_append_separator(writer);
+		nbci_util_writer_append_newline(writer, level + 1);
+		nbci_util_writer_append_string(writer, p, line_end - p);
+		p = line_end;
+	}
+	nbci_util_writer_append_newline(writer, level);
+	g_string_append_c(writer->out, ']');
+}
+
+/**
+ * nbci_json_array_is_strings:
+ * @array: a JSON array
+ *
+ * Checks whether every element of @array is a string, which is true of an
+ * empty array.
+ *
+ * Returns: %TRUE for a list of strings
+ */
+gboolean
+nbci_json_array_is_strings(JsonArray *array)
+{
+	guint n = json_array_get_length(array);
+
+	for (guint i = 0; i < n; i++) {
+		JsonNode *element = json_array_get_element(array, i);
+		if (!JSON_NODE_HOLDS_VALUE(element) ||
+		    json_node_get_value_type(element) != G_TYPE_STRING)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * nbci_json_string_append_joined:
+ * @buffer: the string to append to
+ * @lines: an array of strings
+ *
+ * Appends the strings of @lines with nothing between them, as nbformat joins
+ * a multi-line string. Elements that are not strings are skipped.
+ */
+void
+nbci_json_string_append_joined(GString *buffer, JsonArray *lines)
+{
+	guint n = json_array_get_length(lines);
+
+	for (guint i = 0; i < n; i++) {
+		JsonNode *element = json_array_get_element(lines, i);
+		if (JSON_NODE_HOLDS_VALUE(element) &&
+		    json_node_get_value_type(element) == G_TYPE_STRING)
+			g_string_append(buffer, json_node_get_string(element));
+	}
+}
+
+/* Writes a string or a list of strings in @layout. Returns FALSE when the
+ * value is of another kind, which the caller then writes as stored. */
+static gboolean
+nbci_util_writer_write_text(NbciUtilWriter *writer,
+			    JsonNode *node,
+			    NbciJsonTextLayout layout,
+			    guint level)
+{
+	g_autoptr(GString) joined = NULL;
+
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
+		const gchar *str = json_node_get_string(node);
+		if (layout != NBCI_JSON_TEXT_SPLIT_LINES)
+			return FALSE;
+		nbci_util_writer_write_lines(writer, str, strlen(str), level);
+		return TRUE;
+	}
+	if (!JSON_NODE_HOLDS_ARRAY(node) || !nbci_json_array_is_strings(json_node_get_array(node)))
+		return FALSE;
+
+	joined = g_string_new(NULL);
+	nbci_json_string_append_joined(joined, json_node_get_array(node));
+	if (layout == NBCI_JSON_TEXT_SPLIT_LINES)
+		nbci_util_writer_write_lines(writer, joined->str, joined->len, level);
+	else
+		nbci_util_writer_append_string(writer, joined->str, joined->len);
+	return TRUE;
+}
+
+static void
+nbci_util_writer_write_child(NbciUtilWriter *writer,
+			     JsonNode *child,
+			     const gchar *name,
+			     guint level)
+{
+	NbciJsonTextLayout layout = NBCI_JSON_TEXT_KEEP;
+
+	g_ptr_array_add(writer->names, (gpointer)name);
+	if (writer->layout_func != NULL &&
+	    (JSON_NODE_HOLDS_ARRAY(child) || JSON_NODE_HOLDS_VALUE(child))) {
+		layout = writer->layout_func((JsonNode *const *)writer->containers->pdata,
+					     (const gchar *const *)writer->names->pdata,
+					     writer->names->len,
+					     writer->user_data);
+	}
+	if (layout == NBCI_JSON_TEXT_KEEP ||
+	    !nbci_util_writer_write_text(writer, child, layout, level))
+		nbci_util_writer_write_node(writer, child, level);
+	g_ptr_array_remove_index(writer->names, writer->names->len - 1);
+}
+
+static void
+nbci_util_writer_write_object(NbciUtilWriter *writer, JsonNode *node, guint level)
+{
+	JsonObject *object = json_node_get_object(node);
+	g_autoptr(GList) members = json_object_get_members(object);
+
+	if (members == NULL) {
+		g_string_append(writer->out, "{}");
+		return;
+	}
+	members = g_list_sort(members, (GCompareFunc)strcmp);
+
+	g_string_append_c(writer->out, '{');
+	g_ptr_array_add(writer->containers, node);
+	for (GList *l = members; l != NULL; l = l->next) {
+		const gchar *name = l->data;
+
+		if (l != members)
+			nbci_util_writer_append_separator(writer);
+		nbci_util_writer_append_newline(writer, level + 1);
+		nbci_util_writer_append_string(writer, name, strlen(name));
+		g_string_append(writer->out, ": ");
+		nbci_util_writer_write_child(writer,
+					     json_object_get_member(object, name),
+					     name,
+					     level + 1);
+	}
+	g_ptr_array_remove_index(writer->containers, writer->containers->len - 1);
+	nbci_util_writer_append_newline(writer, level);
+	g_string_append_c(writer->out, '}');
+}
+
+static void
+nbci_util_writer_write_array(NbciUtilWriter *writer, JsonNode *node, guint level)
+{
+	JsonArray *array = json_node_get_array(node);
+	guint n = json_array_get_length(array);
+
+	if (n == 0) {
+		g_string_append(writer->out, "[]");
+		return;
+	}
+	g_string_append_c(writer->out, '[');
+	g_ptr_array_add(writer->containers, node);
+	for (guint i = 0; i < n; i++) {
+		if (i > 0)
+			nbci_util_writer_append_separator(writer);
+		nbci_util_writer_append_newline(writer, level + 1);
+		nbci_util_writer_write_child(writer,
+					     json_array_get_element(array, i),
+					     NULL,
+					     level + 1);
+	}
+	g_ptr_array_remove_index(writer->containers, writer->containers->len - 1);
+	nbci_util_writer_append_newline(writer, level);
+	g_string_append_c(writer->out, ']');
+}
+
+static void
+nbci_util_writer_write_node(NbciUtilWriter *writer, JsonNode *node, guint level)
+{
+	switch (JSON_NODE_TYPE(node)) {
+	case JSON_NODE_OBJECT:
+		nbci_util_writer_write_object(writer, node, level);
+		break;
+	case JSON_NODE_ARRAY:
+		nbci_util_writer_write_array(writer, node, level);
+		break;
+	case JSON_NODE_VALUE:
+		nbci_util_writer_write_value(writer, node);
+		break;
+	case JSON_NODE_NULL:
+	default:
+		g_string_append(writer->out, "null");
+		break;
+	}
+}
+
+/**
+ * nbci_json_node_to_data_full:
+ * @node: the root of a JSON tree
+ * @indent: spaces per nesting level; 0 writes everything on one line
+ * @layout_func: (nullable) (scope call): chooses how text values are laid
+ *   out, or %NULL to write every value as stored
+ * @user_data: data for @layout_func
+ * @length: (out) (optional): the length of the result in bytes
+ *
+ * Serializes @node as Python's json.dumps(sort_keys=True,
+ * ensure_ascii=False) does, followed by a newline. Numbers that are doubles
+ * are written as Python's repr() writes floats.
+ *
+ * Returns: (transfer full): the JSON text
+ */
+gchar *
+nbci_json_node_to_data_full(JsonNode *node,
+			    guint indent,
+			    NbciJsonTextLayoutFunc layout_func,
+			    gpointer user_data,
+			    gsize *length)
+{
+	g_autoptr(GPtrArray) containers = g_ptr_array_new();
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	NbciUtilWriter writer = {
+	    .out = g_string_new(NULL),
+	    .indent = indent,
+	    .layout_func = layout_func,
+	    .user_data = user_data,
+	    .containers = containers,
+	    .names = names,
+	};
+
+	g_return_val_if_fail(node != NULL, NULL);
+
+	nbci_util_writer_write_node(&writer, node, 0);
+	g_string_append_c(writer.out, '\n');
+	if (length != NULL)
+		*length = writer.out->len;
+	return g_string_free(writer.out, FALSE);
+}
+
+/**
+ * nbci_json_node_to_data_sorted:
+ * @node: the root of a JSON tree
+ * @indent: spaces per nesting level; 0 writes everything on one line
+ * @length: (out) (optional): the length of the result in bytes
+ *
+ * Serializes @node with its object members sorted by name, non-ASCII text
+ * written as UTF-8 and a final newline, byte for byte as Python's
+ * json.dumps(sort_keys=True, ensure_ascii=False, indent=@indent) writes it
+ * (with @indent 0, as indent=None does).
+ *
+ * Returns: (transfer full): the JSON text
+ */
+gchar *
+nbci_json_node_to_data_sorted(JsonNode *node, guint indent, gsize *length)
+{
+	return nbci_json_node_to_data_full(node, indent, NULL, NULL, length);
+}
+
+/**
+ * nbci_file_replace_contents:
+ * @path: the file to write
+ * @data: the new contents
+ * @length: the length of @data in bytes
+ * @error: return location for a #GError
+ *
+ * Writes @data to a temporary file in the folder of @path and renames it
+ * over @path, so a reader sees either the old or the new file. Missing parent
+ * folders are created. An existing file keeps its permission bits, and a new
+ * one gets 0666 minus the umask.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, GError **error)
+{
+	GStatBuf st;
+	gint mode = 0666;
+	g_autofree gchar *dirname = NULL;
+
+	g_return_val_if_fail(path != NULL, FALSE);
+	g_return_val_if_fail(data != NULL || length == 0, FALSE);
+
+	dirname = g_path_get_dirname(path);
+	if (g_mkdir_with_parents(dirname, 0755) != 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errsv),
+			    "failed to create folder %s for %s: %s",
+			    dirname,
+			    path,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	if (g_stat(path, &st) == 0)
+		mode = st.st_mode & 0777;
+	if (!g_file_set_contents_full(path,
+				      data != NULL ? data : "",
+				      (gssize)length,
+				      G_FILE_SET_CONTENTS_CONSISTENT,
+				      mode,
+				      error)) {
+		g_prefix_error(error, "failed to write %s: ", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * nbci_date_time_format_iso8601:
+ * @date_time: a time
+ *
+ * Formats @date_time in UTC with microseconds, as Jupyter message headers
+ * and nbclient's execution metadata write it: `2024-05-01T12:00:00.123456Z`.
+ *
+ * Returns: (transfer full): the formatted time
+ */
+gchar *
+nbci_date_time_format_iso8601(GDateTime *date_time)
+{
+	g_autoptr(GDateTime) utc = NULL;
+	g_autofree gchar *seconds = NULL;
+
+	g_return_val_if_fail(date_time != NULL, NULL);
+
+	utc = g_date_time_to_utc(date_time);
+	seconds = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%S");
+	return g_strdup_printf("%s.%06dZ", seconds, g_date_time_get_microsecond(utc));
+}
