@@ -1,0 +1,384 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * NbciCellResult:
+ *
+ * The outcome of executing one code cell: the `status` and
+ * `execution_count` of its `execute_reply`, the error that fails it and
+ * the timing that goes into the cell's `metadata.execution`.
+ *
+ * A cell fails when its reply status is `error` or `aborted`, or when an
+ * `error` output of its own request arrived on IOPub, whichever comes.
+ * Both happen on their own: a failing display formatter publishes an
+ * error output while the reply says `ok`, and a missing line magic
+ * replies `error` without publishing one. The error reported for a
+ * failed cell is the first IOPub error output when there was one, since
+ * that is what the user saw, and otherwise the reply's own fields.
+ *
+ * Since: 1.0
+ */
+
+#include "config.h"
+
+#include "nbci-cell-result.h"
+
+struct _NbciCellResult {
+	GObject parent_instance;
+	gboolean has_reply;
+	NbciCellStatus status;
+	gint64 execution_count;
+	JsonObject *reply;	  /* content of the execute_reply, or NULL */
+	JsonObject *error_output; /* first IOPub error output, or NULL */
+	JsonObject *error;	  /* the trace reported for the failed cell */
+	JsonObject *timing;	  /* the cell's metadata.execution */
+};
+
+G_DEFINE_TYPE(NbciCellResult, nbci_cell_result, G_TYPE_OBJECT)
+
+/* The ename and evalue of an aborted reply that carries none. */
+#define NBCI_CELL_RESULT_ABORTED_ENAME "ExecutionAborted"
+#define NBCI_CELL_RESULT_ABORTED_EVALUE                                                          \
+	"the kernel aborted the request without running the cell, because an earlier request "   \
+	"failed"
+
+static void
+nbci_cell_result_finalize(GObject *object)
+{
+	NbciCellResult *self = NBCI_CELL_RESULT(object);
+
+	g_clear_pointer(&self->reply, json_object_unref);
+	g_clear_pointer(&self->error_output, json_object_unref);
+	g_clear_pointer(&self->error, json_object_unref);
+	g_clear_pointer(&self->timing, json_object_unref);
+
+	G_OBJECT_CLASS(nbci_cell_result_parent_class)->finalize(object);
+}
+
+static void
+nbci_cell_result_class_init(NbciCellResultClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->finalize = nbci_cell_result_finalize;
+}
+
+static void
+nbci_cell_result_init(NbciCellResult *self)
+{
+	self->status = NBCI_CELL_STATUS_OK;
+	self->execution_count = -1;
+	self->timing = json_object_new();
+}
+
+/**
+ * nbci_cell_result_new:
+ *
+ * Creates an empty result: no reply yet, status ok, execution count -1
+ * (null) and no timing.
+ *
+ * Returns: (transfer full): a new #NbciCellResult
+ *
+ * Since: 1.0
+ */
+NbciCellResult *
+nbci_cell_result_new(void)
+{
+	return g_object_new(NBCI_TYPE_CELL_RESULT, NULL);
+}
+
+/* Copies the string member @name of @source, or @fallback when it is
+ * missing or not a string. */
+static const gchar *
+nbci_cell_result_get_string_member(JsonObject *source, const gchar *name, const gchar *fallback)
+{
+	JsonNode *node;
+
+	if (source == NULL)
+		return fallback;
+	node = json_object_get_member(source, name);
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return fallback;
+	return json_node_get_string(node);
+}
+
+/* Builds {output_type, ename, evalue, traceback}, keeping only the strings
+ * of a traceback array. */
+static JsonObject *
+nbci_cell_result_build_trace(const gchar *ename, const gchar *evalue, JsonObject *source)
+{
+	JsonObject *trace = json_object_new();
+	JsonArray *traceback = json_array_new();
+	JsonNode *node = NULL;
+
+	if (source != NULL)
+		node = json_object_get_member(source, "traceback");
+	if (node != NULL && JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *lines = json_node_get_array(node);
+		for (guint i = 0; i < json_array_get_length(lines); i++) {
+			JsonNode *line = json_array_get_element(lines, i);
+			if (JSON_NODE_HOLDS_VALUE(line) &&
+			    json_node_get_value_type(line) == G_TYPE_STRING)
+				json_array_add_string_element(traceback,
+							      json_node_get_string(line));
+		}
+	}
+
+	json_object_set_string_member(trace, "output_type", "error");
+	json_object_set_string_member(trace, "ename", ename);
+	json_object_set_string_member(trace, "evalue", evalue);
+	json_object_set_array_member(trace, "traceback", traceback);
+	return trace;
+}
+
+/**
+ * nbci_cell_result_set_reply:
+ * @self: a #NbciCellResult
+ * @status: the `status` of the `execute_reply`
+ * @content: (nullable): the content of the `execute_reply`
+ *
+ * Records the `execute_reply` of the cell's request, and its
+ * `execution_count` when the content has an integer one.
+ *
+ * Since: 1.0
+ */
+void
+nbci_cell_result_set_reply(NbciCellResult *self, NbciCellStatus status, JsonObject *content)
+{
+	JsonNode *count;
+
+	g_return_if_fail(NBCI_IS_CELL_RESULT(self));
+
+	self->has_reply = TRUE;
+	self->status = status;
+	g_clear_pointer(&self->reply, json_object_unref);
+	g_clear_pointer(&self->error, json_object_unref);
+	if (content == NULL)
+		return;
+	self->reply = json_object_ref(content);
+
+	count = json_object_get_member(content, "execution_count");
+	if (count != NULL && JSON_NODE_HOLDS_VALUE(count) &&
+	    json_node_get_value_type(count) == G_TYPE_INT64)
+		self->execution_count = json_node_get_int(count);
+}
+
+/**
+ * nbci_cell_result_add_error_output:
+ * @self: a #NbciCellResult
+ * @output: an nbformat `error` output of the cell's own request
+ *
+ * Records an error output that arrived on IOPub for the cell's request,
+ * which fails the cell whatever the reply says. The first one is the one
+ * reported.
+ *
+ * Since: 1.0
+ */
+void
+nbci_cell_result_add_error_output(NbciCellResult *self, JsonObject *output)
+{
+	const gchar *ename;
+	const gchar *evalue;
+
+	g_return_if_fail(NBCI_IS_CELL_RESULT(self));
+	g_return_if_fail(output != NULL);
+
+	if (self->error_output != NULL)
+		return;
+	ename = nbci_cell_result_get_string_member(output, "ename", "Error");
+	evalue = nbci_cell_result_get_string_member(output, "evalue", "");
+	self->error_output = nbci_cell_result_build_trace(ename, evalue, output);
+	g_clear_pointer(&self->error, json_object_unref);
+}
+
+/**
+ * nbci_cell_result_set_execution_count:
+ * @self: a #NbciCellResult
+ * @execution_count: the count, or -1 for null
+ *
+ * Sets the execution count, as `execute_input` announces it before the
+ * reply arrives.
+ *
+ * Since: 1.0
+ */
+void
+nbci_cell_result_set_execution_count(NbciCellResult *self, gint64 execution_count)
+{
+	g_return_if_fail(NBCI_IS_CELL_RESULT(self));
+
+	self->execution_count = execution_count;
+}
+
+/**
+ * nbci_cell_result_set_timing:
+ * @self: a #NbciCellResult
+ * @key: `iopub.status.busy`, `iopub.execute_input`, `shell.execute_reply`
+ *   or `iopub.status.idle`
+ * @date: the `date` of the message's header, such as
+ *   `2024-05-01T12:00:00.123456Z`
+ *
+ * Records when a step of the execution happened, for the cell's
+ * `metadata.execution`.
+ *
+ * Since: 1.0
+ */
+void
+nbci_cell_result_set_timing(NbciCellResult *self, const gchar *key, const gchar *date)
+{
+	g_return_if_fail(NBCI_IS_CELL_RESULT(self));
+	g_return_if_fail(key != NULL);
+	g_return_if_fail(date != NULL);
+
+	json_object_set_string_member(self->timing, key, date);
+}
+
+/**
+ * nbci_cell_result_get_status:
+ * @self: a #NbciCellResult
+ *
+ * Gets the `status` of the reply; %NBCI_CELL_STATUS_OK until one arrives.
+ *
+ * Returns: the status
+ *
+ * Since: 1.0
+ */
+NbciCellStatus
+nbci_cell_result_get_status(NbciCellResult *self)
+{
+	g_return_val_if_fail(NBCI_IS_CELL_RESULT(self), NBCI_CELL_STATUS_ERROR);
+
+	return self->status;
+}
+
+/**
+ * nbci_cell_result_is_failed:
+ * @self: a #NbciCellResult
+ *
+ * Tells whether the cell failed: its reply status is `error` or
+ * `aborted`, or an error output of its request arrived on IOPub.
+ *
+ * Returns: %TRUE when the cell failed
+ *
+ * Since: 1.0
+ */
+gboolean
+nbci_cell_result_is_failed(NbciCellResult *self)
+{
+	g_return_val_if_fail(NBCI_IS_CELL_RESULT(self), TRUE);
+
+	if (self->error_output != NULL)
+		return TRUE;
+	return self->has_reply && self->status != NBCI_CELL_STATUS_OK;
+}
+
+/**
+ * nbci_cell_result_get_error:
+ * @self: a #NbciCellResult
+ *
+ * Gets the error that fails the cell, as the report's `trace` object
+ * `{output_type: "error", ename, evalue, traceback}`: the first IOPub
+ * error output when there was one, else one built from the reply. An
+ * aborted reply without an `ename` gets `ExecutionAborted`.
+ *
+ * Returns: (transfer none) (nullable): the error, or %NULL when the cell
+ *   did not fail
+ *
+ * Since: 1.0
+ */
+JsonObject *
+nbci_cell_result_get_error(NbciCellResult *self)
+{
+	const gchar *ename;
+	const gchar *evalue;
+
+	g_return_val_if_fail(NBCI_IS_CELL_RESULT(self), NULL);
+
+	if (!nbci_cell_result_is_failed(self))
+		return NULL;
+	if (self->error_output != NULL)
+		return self->error_output;
+	if (self->error != NULL)
+		return self->error;
+
+	if (self->status == NBCI_CELL_STATUS_ABORTED &&
+	    nbci_cell_result_get_string_member(self->reply, "ename", NULL) == NULL) {
+		ename = NBCI_CELL_RESULT_ABORTED_ENAME;
+		evalue = NBCI_CELL_RESULT_ABORTED_EVALUE;
+	} else {
+		ename = nbci_cell_result_get_string_member(self->reply, "ename", "Error");
+		evalue = nbci_cell_result_get_string_member(self->reply, "evalue", "");
+	}
+	self->error = nbci_cell_result_build_trace(ename, evalue, self->reply);
+	return self->error;
+}
+
+/**
+ * nbci_cell_result_is_clean_exit:
+ * @self: a #NbciCellResult
+ *
+ * Tells whether the cell ended the program with `SystemExit` and code 0
+ * or none (evalue `""`, `"0"` or `"None"`), which ends the notebook early
+ * as a pass. `SystemExit` with any other code is a failure.
+ *
+ * Returns: %TRUE when the failing error is a clean `SystemExit`
+ *
+ * Since: 1.0
+ */
+gboolean
+nbci_cell_result_is_clean_exit(NbciCellResult *self)
+{
+	JsonObject *error;
+	const gchar *evalue;
+
+	g_return_val_if_fail(NBCI_IS_CELL_RESULT(self), FALSE);
+
+	error = nbci_cell_result_get_error(self);
+	if (error == NULL)
+		return FALSE;
+	if (g_strcmp0(json_object_get_string_member(error, "ename"), "SystemExit") != 0)
+		return FALSE;
+	evalue = json_object_get_string_member(error, "evalue");
+	return g_strcmp0(evalue, "") == 0 || g_strcmp0(evalue, "0") == 0 ||
+	       g_strcmp0(evalue, "None") == 0;
+}
+
+/**
+ * nbci_cell_result_get_execution_count:
+ * @self: a #NbciCellResult
+ *
+ * Gets the kernel's execution count for the cell.
+ *
+ * Returns: the count, or -1 when the kernel gave none (null)
+ *
+ * Since: 1.0
+ */
+gint64
+nbci_cell_result_get_execution_count(NbciCellResult *self)
+{
+	g_return_val_if_fail(NBCI_IS_CELL_RESULT(self), -1);
+
+	return self->execution_count;
+}
+
+/**
+ * nbci_cell_result_get_timing:
+ * @self: a #NbciCellResult
+ *
+ * Gets the cell's `metadata.execution` object: the keys recorded with
+ * nbci_cell_result_set_timing() and their dates.
+ *
+ * Returns: (transfer none): the timing object, empty when nothing was
+ *   recorded
+ *
+ * Since: 1.0
+ */
+JsonObject *
+nbci_cell_result_get_timing(NbciCellResult *self)
+{
+	g_return_val_if_fail(NBCI_IS_CELL_RESULT(self), NULL);
+
+	return self->timing;
+}

@@ -1,0 +1,866 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "nbci-kernel-executor.h"
+#include "nbci-private.h"
+
+/* Debian's ipykernel kernelspec. */
+#define TEST_PYTHON3_SPEC "/usr/share/jupyter/kernels/python3"
+
+/* A start-up limit that only a broken kernel reaches. */
+#define TEST_STARTUP_TIMEOUT_MS 60000
+
+/* A cell limit that only a hanging cell reaches. */
+#define TEST_CELL_TIMEOUT_MS 30000
+
+/* How long a test waits for a stopped process group to disappear. */
+#define TEST_GROUP_GONE_TIMEOUT_MS 5000
+
+static gchar *test_working_dir = NULL;
+
+typedef struct {
+	NbciCellExecutor *executor;
+	NbciOutputs *outputs;
+	GPid pid;
+} TestKernel;
+
+static NbciKernelspec *
+test_kernelspec_new(const gchar *name)
+{
+	g_autofree gchar *dir = NULL;
+	g_autoptr(GError) error = NULL;
+	NbciKernelspec *kernelspec;
+
+	if (g_strcmp0(name, "python3") == 0)
+		dir = g_strdup(TEST_PYTHON3_SPEC);
+	else
+		dir = g_test_build_filename(G_TEST_DIST, "kernels", name, NULL);
+	kernelspec = nbci_kernelspec_new_from_dir(dir, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(kernelspec);
+	return kernelspec;
+}
+
+static gboolean
+test_start(NbciCellExecutor *executor,
+	   const gchar *name,
+	   guint startup_timeout_ms,
+	   GCancellable *cancellable,
+	   GError **error)
+{
+	g_autoptr(NbciKernelspec) kernelspec = test_kernelspec_new(name);
+	g_auto(GStrv) envp = g_get_environ();
+
+	return nbci_cell_executor_start(executor,
+					kernelspec,
+					test_working_dir,
+					(const gchar *const *)envp,
+					startup_timeout_ms,
+					cancellable,
+					error);
+}
+
+/* Tells whether a process of group @pgid is still running. A zombie does
+ * not count: the kernel's own children are reparented to PID 1 when the
+ * kernel dies, and some container init processes never reap them. */
+static gboolean
+test_group_has_live_process(GPid pgid)
+{
+	g_autoptr(GDir) dir = NULL;
+	const gchar *name;
+
+	if (kill(-pgid, 0) < 0 && errno == ESRCH)
+		return FALSE;
+	dir = g_dir_open("/proc", 0, NULL);
+	g_assert_nonnull(dir);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename("/proc", name, "stat", NULL);
+		g_autofree gchar *stat = NULL;
+		g_auto(GStrv) fields = NULL;
+		const gchar *end;
+
+		if (!g_ascii_isdigit(name[0]) || !g_file_get_contents(path, &stat, NULL, NULL))
+			continue;
+		/* The fields after the command name: state, ppid, pgrp. */
+		end = strrchr(stat, ')');
+		if (end == NULL)
+			continue;
+		fields = g_strsplit(end + 2, " ", 4);
+		if (g_strv_length(fields) < 3)
+			continue;
+		if (g_ascii_strtoll(fields[2], NULL, 10) == pgid && g_strcmp0(fields[0], "Z") != 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+test_assert_group_gone(GPid pgid)
+{
+	gint64 deadline = g_get_monotonic_time() + TEST_GROUP_GONE_TIMEOUT_MS * 1000;
+
+	g_assert_cmpint(pgid, >, 1);
+	while (test_group_has_live_process(pgid) && g_get_monotonic_time() < deadline)
+		g_usleep(20 * 1000);
+	g_assert_false(test_group_has_live_process(pgid));
+}
+
+static void
+test_kernel_setup(TestKernel *kernel, gconstpointer user_data)
+{
+	const gchar *name = user_data != NULL ? user_data : "python3";
+	g_autoptr(GError) error = NULL;
+
+	kernel->executor = NBCI_CELL_EXECUTOR(nbci_kernel_executor_new());
+	kernel->outputs = nbci_outputs_new();
+	g_assert_true(test_start(kernel->executor, name, TEST_STARTUP_TIMEOUT_MS, NULL, &error));
+	g_assert_no_error(error);
+	kernel->pid = nbci_kernel_executor_get_pid(NBCI_KERNEL_EXECUTOR(kernel->executor));
+	g_assert_cmpint(kernel->pid, >, 1);
+}
+
+static void
+test_kernel_teardown(TestKernel *kernel, gconstpointer user_data)
+{
+	nbci_cell_executor_shutdown(kernel->executor);
+	g_assert_false(nbci_kernel_executor_is_running(NBCI_KERNEL_EXECUTOR(kernel->executor)));
+	test_assert_group_gone(kernel->pid);
+	g_clear_object(&kernel->executor);
+	g_clear_object(&kernel->outputs);
+}
+
+/* Executes @code as one cell, returning its outputs in @outputs_out. */
+static NbciCellResult *
+test_execute_full(TestKernel *kernel,
+		  const gchar *code,
+		  NbciExecuteFlags flags,
+		  guint timeout_ms,
+		  GCancellable *cancellable,
+		  JsonArray **outputs_out,
+		  GError **error)
+{
+	g_autoptr(JsonArray) outputs = json_array_new();
+	NbciCellResult *result;
+
+	nbci_outputs_begin_cell(kernel->outputs, outputs);
+	result = nbci_cell_executor_execute(kernel->executor,
+					    code,
+					    flags,
+					    timeout_ms,
+					    kernel->outputs,
+					    cancellable,
+					    error);
+	nbci_outputs_end_cell(kernel->outputs);
+	if (outputs_out != NULL)
+		*outputs_out = g_steal_pointer(&outputs);
+	return result;
+}
+
+static NbciCellResult *
+test_execute_with_flags(TestKernel *kernel,
+			const gchar *code,
+			NbciExecuteFlags flags,
+			JsonArray **outputs_out)
+{
+	g_autoptr(GError) error = NULL;
+	NbciCellResult *result;
+
+	result = test_execute_full(kernel,
+				   code,
+				   flags,
+				   TEST_CELL_TIMEOUT_MS,
+				   NULL,
+				   outputs_out,
+				   &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(result);
+	return result;
+}
+
+static NbciCellResult *
+test_execute(TestKernel *kernel, const gchar *code, JsonArray **outputs_out)
+{
+	return test_execute_with_flags(kernel, code, NBCI_EXECUTE_FLAG_NONE, outputs_out);
+}
+
+/* Executes a cell that is expected to fail. It is sent with stop_on_error
+ * false, as the runner sends a cell that may raise: with true, ipykernel
+ * aborts the requests that reach it before it has finished handling the
+ * error, and the next cell of the test would race with that. */
+static NbciCellResult *
+test_execute_failing(TestKernel *kernel, const gchar *code, JsonArray **outputs_out)
+{
+	return test_execute_with_flags(kernel, code, NBCI_EXECUTE_FLAG_ALLOW_ERRORS, outputs_out);
+}
+
+static JsonObject *
+test_output(JsonArray *outputs, guint index)
+{
+	g_assert_cmpuint(json_array_get_length(outputs), >, index);
+	return json_array_get_object_element(outputs, index);
+}
+
+/* Returns a string member that nbformat allows as a string or a list of
+ * strings, joined. */
+static gchar *
+test_dup_multiline(JsonObject *object, const gchar *name)
+{
+	JsonNode *node = json_object_get_member(object, name);
+	GString *text = g_string_new(NULL);
+
+	g_assert_nonnull(node);
+	if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *lines = json_node_get_array(node);
+		for (guint i = 0; i < json_array_get_length(lines); i++)
+			g_string_append(text, json_array_get_string_element(lines, i));
+	} else {
+		g_string_append(text, json_node_get_string(node));
+	}
+	return g_string_free(text, FALSE);
+}
+
+static void
+test_assert_stream(JsonArray *outputs, guint index, const gchar *name, const gchar *text)
+{
+	JsonObject *output = test_output(outputs, index);
+	g_autofree gchar *actual = NULL;
+
+	g_assert_cmpstr(json_object_get_string_member(output, "output_type"), ==, "stream");
+	g_assert_cmpstr(json_object_get_string_member(output, "name"), ==, name);
+	actual = test_dup_multiline(output, "text");
+	g_assert_cmpstr(actual, ==, text);
+}
+
+static gchar *
+test_dup_plain_text(JsonObject *output)
+{
+	return test_dup_multiline(json_object_get_object_member(output, "data"), "text/plain");
+}
+
+static void
+test_kernel_executor_streams_and_results(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) first = NULL;
+	g_autoptr(NbciCellResult) second = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	g_autoptr(JsonArray) outputs2 = NULL;
+	g_autofree gchar *plain = NULL;
+	JsonObject *language_info;
+	JsonObject *timing;
+	JsonObject *output;
+
+	/* ipykernel flushes streams every 0.2 s, so the sleep splits the
+	 * text into two stream messages that end up as one output. */
+	first = test_execute(kernel,
+			     "import time\n"
+			     "print('a', flush=True)\n"
+			     "time.sleep(0.5)\n"
+			     "print('b')\n"
+			     "1 + 1\n",
+			     &outputs);
+	g_assert_false(nbci_cell_result_is_failed(first));
+	g_assert_cmpint(nbci_cell_result_get_status(first), ==, NBCI_CELL_STATUS_OK);
+	g_assert_null(nbci_cell_result_get_error(first));
+	g_assert_cmpint(nbci_cell_result_get_execution_count(first), ==, 1);
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 2);
+	test_assert_stream(outputs, 0, "stdout", "a\nb\n");
+	output = test_output(outputs, 1);
+	g_assert_cmpstr(json_object_get_string_member(output, "output_type"), ==, "execute_result");
+	g_assert_cmpint(json_object_get_int_member(output, "execution_count"), ==, 1);
+	plain = test_dup_plain_text(output);
+	g_assert_cmpstr(plain, ==, "2");
+
+	timing = nbci_cell_result_get_timing(first);
+	g_assert_true(json_object_has_member(timing, "iopub.status.busy"));
+	g_assert_true(json_object_has_member(timing, "iopub.execute_input"));
+	g_assert_true(json_object_has_member(timing, "shell.execute_reply"));
+	g_assert_true(json_object_has_member(timing, "iopub.status.idle"));
+	g_assert_true(g_str_has_suffix(json_object_get_string_member(timing, "iopub.status.idle"),
+				       "Z"));
+
+	second = test_execute(kernel, "import sys\nprint('to stderr', file=sys.stderr)\n", &outputs2);
+	g_assert_false(nbci_cell_result_is_failed(second));
+	g_assert_cmpint(nbci_cell_result_get_execution_count(second), ==, 2);
+	g_assert_cmpuint(json_array_get_length(outputs2), ==, 1);
+	test_assert_stream(outputs2, 0, "stderr", "to stderr\n");
+
+	language_info = nbci_cell_executor_get_language_info(kernel->executor);
+	g_assert_nonnull(language_info);
+	g_assert_cmpstr(json_object_get_string_member(language_info, "name"), ==, "python");
+}
+
+static void
+test_kernel_executor_files(TestKernel *kernel, gconstpointer user_data)
+{
+	NbciKernelExecutor *executor = NBCI_KERNEL_EXECUTOR(kernel->executor);
+	g_autofree gchar *connection_file = g_strdup(nbci_kernel_executor_get_connection_file(executor));
+	g_autofree gchar *runtime_dir = NULL;
+	g_autofree gchar *contents = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	JsonObject *connection;
+	GStatBuf info;
+
+	g_assert_nonnull(connection_file);
+	runtime_dir = g_path_get_dirname(connection_file);
+	g_assert_cmpint(g_stat(connection_file, &info), ==, 0);
+	g_assert_cmpint(info.st_mode & 0777, ==, 0600);
+	g_assert_cmpint(g_stat(runtime_dir, &info), ==, 0);
+	g_assert_cmpint(info.st_mode & 0777, ==, 0700);
+
+	/* ipykernel rewrites the file once it has bound its ports, keeping
+	 * the values it read but with an empty kernel_name. */
+	g_assert_true(json_parser_load_from_file(parser, connection_file, &error));
+	g_assert_no_error(error);
+	connection = json_node_get_object(json_parser_get_root(parser));
+	g_assert_cmpstr(json_object_get_string_member(connection, "transport"), ==, "tcp");
+	g_assert_cmpstr(json_object_get_string_member(connection, "ip"), ==, "127.0.0.1");
+	g_assert_cmpstr(json_object_get_string_member(connection, "signature_scheme"),
+			==,
+			"hmac-sha256");
+	g_assert_cmpuint(strlen(json_object_get_string_member(connection, "key")), ==, 32);
+	g_assert_cmpint(json_object_get_int_member(connection, "shell_port"), >, 0);
+	g_assert_cmpint(json_object_get_int_member(connection, "hb_port"), >, 0);
+
+	/* The kernel leads its own process group. */
+	g_assert_cmpint(getpgid(kernel->pid), ==, kernel->pid);
+
+	nbci_cell_executor_shutdown(kernel->executor);
+	g_assert_false(g_file_test(connection_file, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(runtime_dir, G_FILE_TEST_EXISTS));
+	g_assert_null(nbci_kernel_executor_get_connection_file(executor));
+	test_assert_group_gone(kernel->pid);
+}
+
+static void
+test_kernel_executor_display(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(NbciCellResult) cleared = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	g_autoptr(JsonArray) cleared_outputs = NULL;
+	g_autofree gchar *plain = NULL;
+	JsonObject *output;
+
+	result = test_execute(kernel,
+			      "from IPython.display import display, update_display\n"
+			      "handle = display('one', display_id=True)\n"
+			      "update_display('two', display_id=handle.display_id)\n",
+			      &outputs);
+	g_assert_false(nbci_cell_result_is_failed(result));
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 1);
+	output = test_output(outputs, 0);
+	g_assert_cmpstr(json_object_get_string_member(output, "output_type"), ==, "display_data");
+	g_assert_false(json_object_has_member(output, "transient"));
+	plain = test_dup_plain_text(output);
+	g_assert_cmpstr(plain, ==, "'two'");
+
+	cleared = test_execute(kernel,
+			       "from IPython.display import clear_output\n"
+			       "print('gone', flush=True)\n"
+			       "clear_output()\n"
+			       "print('kept')\n",
+			       &cleared_outputs);
+	g_assert_false(nbci_cell_result_is_failed(cleared));
+	g_assert_cmpuint(json_array_get_length(cleared_outputs), ==, 1);
+	test_assert_stream(cleared_outputs, 0, "stdout", "kept\n");
+}
+
+static void
+test_kernel_executor_exception(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	JsonObject *error;
+	JsonObject *output;
+
+	result = test_execute(kernel, "print('before')\n1 / 0\n", &outputs);
+	g_assert_true(nbci_cell_result_is_failed(result));
+	g_assert_false(nbci_cell_result_is_clean_exit(result));
+	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_ERROR);
+	g_assert_cmpint(nbci_cell_result_get_execution_count(result), ==, 1);
+
+	error = nbci_cell_result_get_error(result);
+	g_assert_nonnull(error);
+	g_assert_cmpstr(json_object_get_string_member(error, "output_type"), ==, "error");
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "ZeroDivisionError");
+	g_assert_cmpstr(json_object_get_string_member(error, "evalue"), ==, "division by zero");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(error, "traceback")),
+			 >,
+			 0);
+
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 2);
+	test_assert_stream(outputs, 0, "stdout", "before\n");
+	output = test_output(outputs, 1);
+	g_assert_cmpstr(json_object_get_string_member(output, "output_type"), ==, "error");
+	g_assert_cmpstr(json_object_get_string_member(output, "ename"), ==, "ZeroDivisionError");
+}
+
+/* A missing line magic replies error without publishing an error output,
+ * and still fails the cell. */
+static void
+test_kernel_executor_missing_magic(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	JsonObject *error;
+
+	result = test_execute(kernel, "%undefined_magic\n", &outputs);
+	g_assert_true(nbci_cell_result_is_failed(result));
+	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_ERROR);
+	error = nbci_cell_result_get_error(result);
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "UsageError");
+	for (guint i = 0; i < json_array_get_length(outputs); i++) {
+		JsonObject *output = test_output(outputs, i);
+		g_assert_cmpstr(json_object_get_string_member(output, "output_type"), !=, "error");
+	}
+}
+
+/* A failing display formatter publishes an error output while the reply
+ * says ok; the cell fails all the same. */
+static void
+test_kernel_executor_formatter_error(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	JsonObject *error;
+
+	result = test_execute(kernel,
+			      "class Bad:\n"
+			      "    def _repr_html_(self):\n"
+			      "        raise ValueError('bad html')\n"
+			      "Bad()\n",
+			      &outputs);
+	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_OK);
+	g_assert_true(nbci_cell_result_is_failed(result));
+	error = nbci_cell_result_get_error(result);
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "ValueError");
+	g_assert_cmpstr(json_object_get_string_member(error, "evalue"), ==, "bad html");
+}
+
+static void
+test_kernel_executor_input(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	JsonObject *error;
+
+	result = test_execute(kernel, "input('name? ')\n", NULL);
+	g_assert_true(nbci_cell_result_is_failed(result));
+	error = nbci_cell_result_get_error(result);
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"),
+			==,
+			"StdinNotImplementedError");
+}
+
+static void
+test_kernel_executor_sys_exit(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) exit0 = NULL;
+	g_autoptr(NbciCellResult) bare = NULL;
+	g_autoptr(NbciCellResult) exit3 = NULL;
+	g_autoptr(NbciCellResult) after = NULL;
+	JsonObject *error;
+
+	exit0 = test_execute_failing(kernel, "import sys\nsys.exit(0)\n", NULL);
+	g_assert_true(nbci_cell_result_is_failed(exit0));
+	g_assert_true(nbci_cell_result_is_clean_exit(exit0));
+	error = nbci_cell_result_get_error(exit0);
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "SystemExit");
+
+	bare = test_execute_failing(kernel, "raise SystemExit\n", NULL);
+	g_assert_true(nbci_cell_result_is_clean_exit(bare));
+
+	exit3 = test_execute_failing(kernel, "sys.exit(3)\n", NULL);
+	g_assert_true(nbci_cell_result_is_failed(exit3));
+	g_assert_false(nbci_cell_result_is_clean_exit(exit3));
+	error = nbci_cell_result_get_error(exit3);
+	g_assert_cmpstr(json_object_get_string_member(error, "evalue"), ==, "3");
+
+	/* ipykernel catches SystemExit, so the kernel keeps running. */
+	after = test_execute(kernel, "print('still here')\n", NULL);
+	g_assert_false(nbci_cell_result_is_failed(after));
+}
+
+/* Output of a thread started by an earlier cell carries that cell's
+ * request as parent, and is never added to a later cell. */
+static void
+test_kernel_executor_late_output(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) first = NULL;
+	g_autoptr(NbciCellResult) second = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	g_autoptr(JsonArray) outputs2 = NULL;
+
+	first = test_execute(kernel,
+			     "import threading, time\n"
+			     "def late():\n"
+			     "    time.sleep(0.3)\n"
+			     "    print('late output', flush=True)\n"
+			     "threading.Thread(target=late).start()\n",
+			     &outputs);
+	g_assert_false(nbci_cell_result_is_failed(first));
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 0);
+
+	/* The late stream message waits in the IOPub queue meanwhile. */
+	g_usleep(G_USEC_PER_SEC);
+	second = test_execute(kernel, "print('second')\n", &outputs2);
+	g_assert_false(nbci_cell_result_is_failed(second));
+	g_assert_cmpuint(json_array_get_length(outputs2), ==, 1);
+	test_assert_stream(outputs2, 0, "stdout", "second\n");
+}
+
+/* ipykernel 6.17's sys.stdout has no binary buffer, so the invalid bytes
+ * are made the way Python passes undecodable input on: as surrogate
+ * escapes, which jupyter_client encodes back into the raw bytes. */
+static void
+test_kernel_executor_invalid_utf8(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+
+	result = test_execute(kernel,
+			      "import sys\n"
+			      "n = sys.stdout.write(b'ok \\xff\\xfe end\\n'.decode('utf-8', "
+			      "'surrogateescape'))\n",
+			      &outputs);
+	g_assert_false(nbci_cell_result_is_failed(result));
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 1);
+	test_assert_stream(outputs, 0, "stdout", "ok \xef\xbf\xbd\xef\xbf\xbd end\n");
+}
+
+static void
+test_kernel_executor_timeout_interrupt(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(NbciCellResult) after = NULL;
+	g_autoptr(GError) error = NULL;
+
+	result = test_execute_full(kernel,
+				   "import time\ntime.sleep(100)\n",
+				   NBCI_EXECUTE_FLAG_ALLOW_ERRORS,
+				   1000,
+				   NULL,
+				   NULL,
+				   &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_CELL_TIMEOUT);
+	g_assert_null(result);
+	g_assert_nonnull(strstr(error->message, "within 1 s"));
+	g_assert_true(g_str_has_suffix(error->message, "the kernel was interrupted"));
+
+	/* The interrupted kernel stays usable. The cell was sent allowing
+	 * errors, so its KeyboardInterrupt does not abort the next request. */
+	g_assert_true(nbci_kernel_executor_is_running(NBCI_KERNEL_EXECUTOR(kernel->executor)));
+	after = test_execute(kernel, "print('still alive')\n", NULL);
+	g_assert_false(nbci_cell_result_is_failed(after));
+}
+
+static void
+test_kernel_executor_timeout_kill(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(NbciCellResult) after = NULL;
+	g_autoptr(GError) error = NULL;
+
+	result = test_execute_full(kernel,
+				   "import signal, time\n"
+				   "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+				   "time.sleep(100)\n",
+				   NBCI_EXECUTE_FLAG_NONE,
+				   1000,
+				   NULL,
+				   NULL,
+				   &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_CELL_TIMEOUT);
+	g_assert_null(result);
+	g_assert_true(g_str_has_suffix(error->message, "so it was killed"));
+	g_assert_false(nbci_kernel_executor_is_running(NBCI_KERNEL_EXECUTOR(kernel->executor)));
+	test_assert_group_gone(kernel->pid);
+	g_clear_error(&error);
+
+	after = test_execute_full(kernel, "1", NBCI_EXECUTE_FLAG_NONE, 1000, NULL, NULL, &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_DEAD_KERNEL);
+	g_assert_null(after);
+}
+
+static void
+test_kernel_executor_dead_kernel(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *output = NULL;
+
+	result = test_execute_full(kernel,
+				   "import os, sys, time\n"
+				   "print('the kernel says goodbye', file=sys.__stderr__, flush=True)\n"
+				   "time.sleep(0.5)\n"
+				   "os.kill(os.getpid(), 9)\n",
+				   NBCI_EXECUTE_FLAG_NONE,
+				   TEST_CELL_TIMEOUT_MS,
+				   NULL,
+				   NULL,
+				   &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_DEAD_KERNEL);
+	g_assert_null(result);
+	g_assert_nonnull(strstr(error->message, "kernel died while running the cell"));
+	g_assert_nonnull(strstr(error->message, "signal 9"));
+	test_assert_group_gone(kernel->pid);
+
+	/* What the kernel process wrote to its stderr is kept. ipykernel
+	 * copies what reaches file descriptor 2 to the real stderr from a
+	 * thread, which the sleep above gives time to run. */
+	output = nbci_cell_executor_dup_stderr(kernel->executor);
+	g_assert_nonnull(output);
+	g_assert_nonnull(strstr(output, "the kernel says goodbye"));
+}
+
+/* The kernel's own children are in its process group and stop with it. */
+static void
+test_kernel_executor_children_stopped(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	g_autofree gchar *text = NULL;
+	GPid child;
+
+	result = test_execute(kernel,
+			      "import subprocess\n"
+			      "child = subprocess.Popen(['sleep', '600'])\n"
+			      "print(child.pid)\n",
+			      &outputs);
+	g_assert_false(nbci_cell_result_is_failed(result));
+	text = test_dup_multiline(test_output(outputs, 0), "text");
+	child = (GPid)g_ascii_strtoll(text, NULL, 10);
+	g_assert_cmpint(child, >, 1);
+	g_assert_cmpint(getpgid(child), ==, kernel->pid);
+
+	nbci_cell_executor_shutdown(kernel->executor);
+	test_assert_group_gone(kernel->pid);
+}
+
+static void
+test_kernel_executor_message_interrupt(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(NbciCellResult) after = NULL;
+	g_autoptr(GError) error = NULL;
+
+	result = test_execute_full(kernel,
+				   "import time\ntime.sleep(100)\n",
+				   NBCI_EXECUTE_FLAG_ALLOW_ERRORS,
+				   1000,
+				   NULL,
+				   NULL,
+				   &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_CELL_TIMEOUT);
+	g_assert_null(result);
+	g_assert_true(g_str_has_suffix(error->message, "the kernel was interrupted"));
+
+	after = test_execute(kernel, "print('still alive')\n", NULL);
+	g_assert_false(nbci_cell_result_is_failed(after));
+}
+
+static gpointer
+test_cancel_later_cb(gpointer user_data)
+{
+	GCancellable *cancellable = user_data;
+
+	g_usleep(500 * 1000);
+	g_cancellable_cancel(cancellable);
+	return NULL;
+}
+
+static void
+test_kernel_executor_cancel_execute(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+	GThread *thread;
+
+	thread = g_thread_new("cancel", test_cancel_later_cb, cancellable);
+	result = test_execute_full(kernel,
+				   "import time\ntime.sleep(100)\n",
+				   NBCI_EXECUTE_FLAG_NONE,
+				   TEST_CELL_TIMEOUT_MS,
+				   cancellable,
+				   NULL,
+				   &error);
+	g_thread_join(thread);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+	g_assert_null(result);
+	g_assert_false(nbci_kernel_executor_is_running(NBCI_KERNEL_EXECUTOR(kernel->executor)));
+	test_assert_group_gone(kernel->pid);
+}
+
+static void
+test_kernel_executor_cancel_start(void)
+{
+	g_autoptr(NbciKernelExecutor) executor = nbci_kernel_executor_new();
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_autoptr(GError) error = NULL;
+	GThread *thread;
+
+	thread = g_thread_new("cancel", test_cancel_later_cb, cancellable);
+	g_assert_false(test_start(NBCI_CELL_EXECUTOR(executor),
+				  "silent",
+				  TEST_STARTUP_TIMEOUT_MS,
+				  cancellable,
+				  &error));
+	g_thread_join(thread);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+	test_assert_group_gone(nbci_kernel_executor_get_pid(executor));
+	g_assert_null(nbci_kernel_executor_get_connection_file(executor));
+}
+
+static void
+test_kernel_executor_startup_timeout(void)
+{
+	g_autoptr(NbciKernelExecutor) executor = nbci_kernel_executor_new();
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(test_start(NBCI_CELL_EXECUTOR(executor), "silent", 1000, NULL, &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_KERNEL_STARTUP);
+	g_assert_nonnull(strstr(error->message, "kernel silent did not answer kernel_info within 1 s"));
+	g_assert_nonnull(strstr(error->message, "silent kernel started"));
+	test_assert_group_gone(nbci_kernel_executor_get_pid(executor));
+	g_assert_null(nbci_kernel_executor_get_connection_file(executor));
+}
+
+static void
+test_kernel_executor_startup_exit(void)
+{
+	g_autoptr(NbciKernelExecutor) executor = nbci_kernel_executor_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *output = NULL;
+
+	g_assert_false(test_start(NBCI_CELL_EXECUTOR(executor),
+				  "crash",
+				  TEST_STARTUP_TIMEOUT_MS,
+				  NULL,
+				  &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_KERNEL_STARTUP);
+	g_assert_nonnull(strstr(error->message, "kernel crash exited during start-up"));
+	g_assert_nonnull(strstr(error->message, "exit status 7"));
+	g_assert_nonnull(strstr(error->message, "the module 'missing' was not found"));
+
+	/* Plugin errors name the implementation. */
+	g_assert_true(g_str_has_prefix(error->message, "NbciKernelExecutor: "));
+
+	output = nbci_cell_executor_dup_stderr(NBCI_CELL_EXECUTOR(executor));
+	g_assert_nonnull(output);
+	g_assert_nonnull(strstr(output, "crash kernel: cannot start"));
+	test_assert_group_gone(nbci_kernel_executor_get_pid(executor));
+}
+
+static void
+test_kernel_executor_startup_missing_program(void)
+{
+	g_autoptr(NbciKernelExecutor) executor = nbci_kernel_executor_new();
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(test_start(NBCI_CELL_EXECUTOR(executor),
+				  "missing",
+				  TEST_STARTUP_TIMEOUT_MS,
+				  NULL,
+				  &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_KERNEL_STARTUP);
+	g_assert_nonnull(strstr(error->message, "/nonexistent/nbci-test-missing-kernel"));
+	g_assert_nonnull(strstr(error->message, "kernel missing"));
+	g_assert_nonnull(strstr(error->message, "missing/kernel.json"));
+	g_assert_null(nbci_kernel_executor_get_connection_file(executor));
+}
+
+static void
+test_kernel_executor_not_started(void)
+{
+	g_autoptr(NbciKernelExecutor) executor = nbci_kernel_executor_new();
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+
+	result = nbci_cell_executor_execute(NBCI_CELL_EXECUTOR(executor),
+					    "1",
+					    NBCI_EXECUTE_FLAG_NONE,
+					    0,
+					    NULL,
+					    NULL,
+					    &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_DEAD_KERNEL);
+	g_assert_null(result);
+	g_assert_null(nbci_cell_executor_dup_stderr(NBCI_CELL_EXECUTOR(executor)));
+
+	/* Shutting down an executor that never started does nothing. */
+	nbci_cell_executor_shutdown(NBCI_CELL_EXECUTOR(executor));
+}
+
+static void
+test_add_kernel_case(const gchar *path,
+		     const gchar *kernel_name,
+		     void (*func)(TestKernel *, gconstpointer))
+{
+	g_test_add(path, TestKernel, kernel_name, test_kernel_setup, func, test_kernel_teardown);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	gint status;
+
+	g_test_init(&argc, &argv, NULL);
+
+	test_working_dir = g_dir_make_tmp("nbci-kernel-executor-test-XXXXXX", &error);
+	g_assert_no_error(error);
+
+	test_add_kernel_case("/kernel-executor/streams-and-results",
+			     NULL,
+			     test_kernel_executor_streams_and_results);
+	test_add_kernel_case("/kernel-executor/files", NULL, test_kernel_executor_files);
+	test_add_kernel_case("/kernel-executor/display", NULL, test_kernel_executor_display);
+	test_add_kernel_case("/kernel-executor/exception", NULL, test_kernel_executor_exception);
+	test_add_kernel_case("/kernel-executor/missing-magic",
+			     NULL,
+			     test_kernel_executor_missing_magic);
+	test_add_kernel_case("/kernel-executor/formatter-error",
+			     NULL,
+			     test_kernel_executor_formatter_error);
+	test_add_kernel_case("/kernel-executor/input", NULL, test_kernel_executor_input);
+	test_add_kernel_case("/kernel-executor/sys-exit", NULL, test_kernel_executor_sys_exit);
+	test_add_kernel_case("/kernel-executor/late-output", NULL, test_kernel_executor_late_output);
+	test_add_kernel_case("/kernel-executor/invalid-utf8",
+			     NULL,
+			     test_kernel_executor_invalid_utf8);
+	test_add_kernel_case("/kernel-executor/timeout-interrupt",
+			     NULL,
+			     test_kernel_executor_timeout_interrupt);
+	test_add_kernel_case("/kernel-executor/timeout-kill", NULL, test_kernel_executor_timeout_kill);
+	test_add_kernel_case("/kernel-executor/message-interrupt",
+			     "python3-message",
+			     test_kernel_executor_message_interrupt);
+	test_add_kernel_case("/kernel-executor/dead-kernel", NULL, test_kernel_executor_dead_kernel);
+	test_add_kernel_case("/kernel-executor/children-stopped",
+			     NULL,
+			     test_kernel_executor_children_stopped);
+	test_add_kernel_case("/kernel-executor/cancel-execute",
+			     NULL,
+			     test_kernel_executor_cancel_execute);
+	g_test_add_func("/kernel-executor/cancel-start", test_kernel_executor_cancel_start);
+	g_test_add_func("/kernel-executor/startup-timeout", test_kernel_executor_startup_timeout);
+	g_test_add_func("/kernel-executor/startup-exit", test_kernel_executor_startup_exit);
+	g_test_add_func("/kernel-executor/startup-missing-program",
+			test_kernel_executor_startup_missing_program);
+	g_test_add_func("/kernel-executor/not-started", test_kernel_executor_not_started);
+
+	status = g_test_run();
+	g_rmdir(test_working_dir);
+	g_free(test_working_dir);
+	return status;
+}
