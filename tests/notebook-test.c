@@ -756,6 +756,8 @@ nbci_notebook_test_language_fallback(void)
 static void
 nbci_notebook_test_save_atomic(void)
 {
+	GStatBuf st;
+	guint n_files = 0;
 	g_autofree gchar *tmp_dir = nbci_test_make_tmp_dir();
 	g_autofree gchar *folder = g_build_filename(tmp_dir, "new", "folder", NULL);
 	g_autofree gchar *path = g_build_filename(folder, "out.ipynb", NULL);
@@ -767,18 +769,20 @@ nbci_notebook_test_save_atomic(void)
 	g_autofree gchar *contents = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDir) dir = NULL;
-	guint n_files = 0;
 
 	/* the existing file is replaced, and no temporary file is left next to it */
 	g_assert_cmpint(g_mkdir_with_parents(folder, 0755), ==, 0);
 	g_file_set_contents(path, "old", -1, &error);
 	g_assert_no_error(error);
+	g_assert_cmpint(g_chmod(path, 0640), ==, 0);
 	g_assert_true(nbci_notebook_save(notebook, path, &error));
 	g_assert_no_error(error);
 	g_file_get_contents(path, &contents, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(contents, ==, expected);
 	g_assert_nonnull(strstr(contents, "\"café ✓\""));
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0640);
 	dir = g_dir_open(folder, 0, &error);
 	g_assert_no_error(error);
 	while (g_dir_read_name(dir) != NULL)
@@ -870,6 +874,46 @@ nbci_notebook_test_edge_cases(void)
 	g_assert_nonnull(strstr(saved, " \\u0001\\u001f\x7f /slash\\\\/\""));
 }
 
+static void
+nbci_notebook_test_util_compact_json(void)
+{
+	g_autoptr(JsonNode) node = json_from_string("{\"b\": [1, {}, [], 0.5], \"a\": \"\u00e9\\n\"}",
+						    NULL);
+	g_autofree gchar *compact = NULL;
+	g_autofree gchar *indented = NULL;
+	gsize length = 0;
+
+	/* as json.dumps(sort_keys=True, ensure_ascii=False) with indent None and 1 */
+	compact = nbci_json_node_to_data_sorted(node, 0, &length);
+	g_assert_cmpstr(compact, ==, "{\"a\": \"\xc3\xa9\\n\", \"b\": [1, {}, [], 0.5]}\n");
+	g_assert_cmpuint(length, ==, strlen(compact));
+	indented = nbci_json_node_to_data_sorted(node, 1, NULL);
+	g_assert_cmpstr(indented,
+			==,
+			"{\n"
+			" \"a\": \"\xc3\xa9\\n\",\n"
+			" \"b\": [\n"
+			"  1,\n"
+			"  {},\n"
+			"  [],\n"
+			"  0.5\n"
+			" ]\n"
+			"}\n");
+}
+
+static void
+nbci_notebook_test_util_timestamp(void)
+{
+	g_autoptr(GDateTime) utc = g_date_time_new_utc(2024, 5, 1, 12, 0, 0.123456);
+	g_autoptr(GTimeZone) zone = g_time_zone_new_offset(2 * 3600);
+	g_autoptr(GDateTime) local = g_date_time_new(zone, 2024, 5, 1, 14, 0, 7.5);
+	g_autofree gchar *utc_text = nbci_date_time_format_iso8601(utc);
+	g_autofree gchar *local_text = nbci_date_time_format_iso8601(local);
+
+	g_assert_cmpstr(utc_text, ==, "2024-05-01T12:00:00.123456Z");
+	g_assert_cmpstr(local_text, ==, "2024-05-01T12:00:07.500000Z");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -895,5 +939,7 @@ main(int argc, char **argv)
 	g_test_add_func("/notebook/edge-cases", nbci_notebook_test_edge_cases);
 	g_test_add_func("/notebook/save-fixtures", nbci_notebook_test_save_fixtures);
 	g_test_add_func("/notebook/save-corpus", nbci_notebook_test_save_corpus);
+	g_test_add_func("/notebook/util-compact-json", nbci_notebook_test_util_compact_json);
+	g_test_add_func("/notebook/util-timestamp", nbci_notebook_test_util_timestamp);
 	return g_test_run();
 }
