@@ -612,6 +612,8 @@ nbci_cli_test_config_errors(void)
 	g_assert_nonnull(strstr(run->err, "configuration.yml:3:"));
 	g_assert_nonnull(strstr(run->err, "emial"));
 
+	/* Without the broken configuration file, the option is checked. */
+	g_assert_cmpint(g_unlink(config), ==, 0);
 	timeout_run = nbci_test_run_in(dir, bad_timeout, NULL);
 	g_assert_cmpint(timeout_run->status, ==, 2);
 	g_assert_nonnull(strstr(timeout_run->err, "--timeout"));

@@ -12,8 +12,6 @@
 
 #define NBCI_TEST_PYTHON "/usr/bin/python3"
 
-/* Where a full copy of the notebook corpus may be; its test skips without it. */
-#define NBCI_TEST_CORPUS_DEFAULT "/work/shared/corpus"
 
 static gchar *
 nbci_test_format_path(const gchar *first, ...) G_GNUC_NULL_TERMINATED;
@@ -189,17 +187,11 @@ nbci_test_find_notebooks(const gchar *path, GPtrArray *found)
 static void
 nbci_notebook_test_save_corpus(void)
 {
-	const gchar *corpus = g_getenv("NBCI_TEST_CORPUS");
+	g_autofree gchar *corpus = g_test_build_filename(G_TEST_DIST, "corpus", NULL);
 	g_autofree gchar *tmp_dir = NULL;
 	g_autoptr(GPtrArray) notebooks = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func(g_free);
 
-	if (corpus == NULL)
-		corpus = NBCI_TEST_CORPUS_DEFAULT;
-	if (!g_file_test(corpus, G_FILE_TEST_IS_DIR)) {
-		g_test_skip("no notebook corpus; set NBCI_TEST_CORPUS to a folder of notebooks");
-		return;
-	}
 	if (!nbci_test_python_has_nbformat()) {
 		g_test_skip("needs " NBCI_TEST_PYTHON " with nbformat");
 		return;

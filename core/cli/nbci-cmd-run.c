@@ -12,6 +12,9 @@
 
 #define NBCI_CMD_RUN_CONFIG_DEFAULT "configuration.yml"
 
+/* The value of an integer option that was not given. */
+#define NBCI_CMD_RUN_UNSET G_MININT
+
 typedef struct {
 	gchar *config_path;
 	gchar *report_path;
@@ -50,7 +53,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciCmdRunOptions, nbci_cmd_run_options_clear)
 static gboolean
 nbci_cmd_run_check_seconds(const gchar *option, gint value, GError **error)
 {
-	if (value < -1) {
+	if (value != NBCI_CMD_RUN_UNSET && value < 0) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
@@ -88,11 +91,11 @@ nbci_cmd_run_build_config(NbciCmdRunOptions *options, GError **error)
 		nbci_config_set_string(config, "kernel", options->kernel);
 	if (options->output_dir != NULL)
 		nbci_config_set_string(config, "output_dir", options->output_dir);
-	if (options->timeout >= 0)
+	if (options->timeout != NBCI_CMD_RUN_UNSET)
 		nbci_config_set_int(config, "timeout", options->timeout);
-	if (options->startup_timeout >= 0)
+	if (options->startup_timeout != NBCI_CMD_RUN_UNSET)
 		nbci_config_set_int(config, "startup_timeout", options->startup_timeout);
-	if (options->notebook_timeout >= 0)
+	if (options->notebook_timeout != NBCI_CMD_RUN_UNSET)
 		nbci_config_set_int(config, "notebook_timeout", options->notebook_timeout);
 	return g_steal_pointer(&config);
 }
@@ -249,9 +252,9 @@ nbci_cmd_run(gint argc, gchar **argv)
 {
 	const gchar *report_path;
 	g_auto(NbciCmdRunOptions) options = {
-	    .timeout = -1,
-	    .startup_timeout = -1,
-	    .notebook_timeout = -1,
+	    .timeout = NBCI_CMD_RUN_UNSET,
+	    .startup_timeout = NBCI_CMD_RUN_UNSET,
+	    .notebook_timeout = NBCI_CMD_RUN_UNSET,
 	};
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_path,
