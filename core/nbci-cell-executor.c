@@ -8,7 +8,7 @@
  *
  * The extension point that runs code cells: one instance owns one kernel
  * for one notebook. The runner calls start() once, then execute() for
- * each code cell in order, and shutdown() when the notebook is done; all
+ * each code cell in order, and shutdown() when the notebook is done. All
  * of them block the calling thread.
  *
  * Implementations come from plugins, which the host does not trust: the
@@ -78,7 +78,7 @@ nbci_cell_executor_propagate_error(NbciCellExecutor *self,
  *   notebook's folder
  * @envp: (array zero-terminated=1): the environment the kernelspec's own
  *   `env` is applied over
- * @startup_timeout_ms: how long to wait for the kernel to answer, in
+ * @startup_timeout_ms: how long to wait for the kernel to reply, in
  *   milliseconds, or 0 for no limit
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
@@ -166,8 +166,8 @@ nbci_cell_executor_get_language_info(NbciCellExecutor *self)
  * @error: return location for a #GError
  *
  * Executes one cell and waits until the kernel has finished it. A cell
- * whose code raised is not a failure of this call: the returned result
- * says so. This call fails with %NBCI_ERROR_CELL_TIMEOUT when the cell
+ * whose code raised is not a failure of this call, because the returned
+ * result records it. This call fails with %NBCI_ERROR_CELL_TIMEOUT when the cell
  * ran past @timeout_ms, %NBCI_ERROR_DEAD_KERNEL when the kernel exited
  * and %G_IO_ERROR_CANCELLED when @cancellable was cancelled.
  *
@@ -216,8 +216,8 @@ nbci_cell_executor_execute(NbciCellExecutor *self,
  * @self: a #NbciCellExecutor
  * @error: return location for a #GError
  *
- * Interrupts the code the kernel is running, the way the kernelspec's
- * `interrupt_mode` says.
+ * Interrupts the code the kernel is running, as the kernelspec's
+ * `interrupt_mode` selects: SIGINT or an `interrupt_request` message.
  *
  * Returns: %TRUE when the interrupt was sent
  *

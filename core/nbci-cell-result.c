@@ -12,8 +12,8 @@
  *
  * A cell fails when its reply status is `error` or `aborted`, or when an
  * `error` output of its own request arrived on IOPub, whichever comes.
- * Both happen on their own: a failing display formatter publishes an
- * error output while the reply says `ok`, and a missing line magic
+ * Either can happen alone. A failing display formatter publishes an
+ * error output while the reply status is `ok`, and a missing line magic
  * replies `error` without publishing one. The error reported for a
  * failed cell is the first IOPub error output when there was one, since
  * that is what the user saw, and otherwise the reply's own fields.
@@ -172,7 +172,7 @@ nbci_cell_result_set_reply(NbciCellResult *self, NbciCellStatus status, JsonObje
  * @output: an nbformat `error` output of the cell's own request
  *
  * Records an error output that arrived on IOPub for the cell's request,
- * which fails the cell whatever the reply says. The first one is the one
+ * which fails the cell whatever the reply status is. The first one is the one
  * reported.
  *
  * Since: 1.0

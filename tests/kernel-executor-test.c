@@ -193,9 +193,9 @@ test_execute(TestKernel *kernel, const gchar *code, JsonArray **outputs_out)
 }
 
 /* Executes a cell that is expected to fail. It is sent with stop_on_error
- * false, as the runner sends a cell that may raise: with true, ipykernel
+ * false, as the runner sends a cell that may raise. With true, ipykernel
  * aborts the requests that reach it before it has finished handling the
- * error, and the next cell of the test would race with that. */
+ * error, so the next cell of the test could be aborted. */
 static NbciCellResult *
 test_execute_failing(TestKernel *kernel, const gchar *code, JsonArray **outputs_out)
 {
@@ -426,7 +426,7 @@ test_kernel_executor_missing_magic(TestKernel *kernel, gconstpointer user_data)
 }
 
 /* A failing display formatter publishes an error output while the reply
- * says ok; the cell fails all the same. */
+ * status is ok, and the cell fails all the same. */
 static void
 test_kernel_executor_formatter_error(TestKernel *kernel, gconstpointer user_data)
 {
@@ -801,6 +801,211 @@ test_kernel_executor_not_started(void)
 	nbci_cell_executor_shutdown(NBCI_CELL_EXECUTOR(executor));
 }
 
+typedef struct {
+	gchar *code;
+	NbciCellResult *result;
+	GError *error;
+} TestParallelCell;
+
+static gpointer
+test_parallel_cb(gpointer user_data)
+{
+	TestParallelCell *cell = user_data;
+	TestKernel kernel = {NULL};
+	g_autoptr(JsonArray) outputs = json_array_new();
+
+	test_kernel_setup(&kernel, NULL);
+	nbci_outputs_begin_cell(kernel.outputs, outputs);
+	cell->result = nbci_cell_executor_execute(kernel.executor,
+						  cell->code,
+						  NBCI_EXECUTE_FLAG_NONE,
+						  TEST_CELL_TIMEOUT_MS,
+						  kernel.outputs,
+						  NULL,
+						  &cell->error);
+	nbci_outputs_end_cell(kernel.outputs);
+	test_kernel_teardown(&kernel, NULL);
+	return NULL;
+}
+
+/* Executors in different threads run their kernels at the same time. */
+static void
+test_kernel_executor_parallel(void)
+{
+	TestParallelCell cells[3] = {{NULL}};
+	GThread *threads[G_N_ELEMENTS(cells)];
+
+	for (guint i = 0; i < G_N_ELEMENTS(cells); i++) {
+		cells[i].code = g_strdup_printf("import time\ntime.sleep(0.5)\n%u", i);
+		threads[i] = g_thread_new("executor", test_parallel_cb, &cells[i]);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(cells); i++) {
+		g_thread_join(threads[i]);
+		g_assert_no_error(cells[i].error);
+		g_assert_nonnull(cells[i].result);
+		g_assert_false(nbci_cell_result_is_failed(cells[i].result));
+		g_assert_cmpint(nbci_cell_result_get_execution_count(cells[i].result), ==, 1);
+		g_clear_object(&cells[i].result);
+		g_free(cells[i].code);
+	}
+}
+
+static JsonObject *
+test_json_object_new(const gchar *json)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+
+	json_parser_load_from_data(parser, json, -1, &error);
+	g_assert_no_error(error);
+	return json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+}
+
+/* The failure rule of NbciCellResult, fed the messages a kernel sends. */
+static void
+test_kernel_executor_cell_result_rules(void)
+{
+	g_autoptr(NbciCellResult) aborted = nbci_cell_result_new();
+	g_autoptr(NbciCellResult) reply_error = nbci_cell_result_new();
+	g_autoptr(NbciCellResult) outputs_first = nbci_cell_result_new();
+	g_autoptr(NbciCellResult) pending = nbci_cell_result_new();
+	g_autoptr(JsonObject) aborted_reply = test_json_object_new("{\"status\": \"aborted\"}");
+	g_autoptr(JsonObject) error_reply = NULL;
+	g_autoptr(JsonObject) first_output = NULL;
+	g_autoptr(JsonObject) second_output = NULL;
+	JsonObject *error;
+
+	/* An aborted reply without fields gets a name of its own. */
+	nbci_cell_result_set_reply(aborted, NBCI_CELL_STATUS_ABORTED, aborted_reply);
+	g_assert_true(nbci_cell_result_is_failed(aborted));
+	error = nbci_cell_result_get_error(aborted);
+	g_assert_cmpstr(json_object_get_string_member(error, "output_type"), ==, "error");
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "ExecutionAborted");
+	g_assert_cmpstr(json_object_get_string_member(error, "evalue"), !=, "");
+	g_assert_cmpint(nbci_cell_result_get_execution_count(aborted), ==, -1);
+
+	/* A reply error is reported from its own fields. */
+	error_reply = test_json_object_new("{\"status\": \"error\", \"execution_count\": 4, "
+					   "\"ename\": \"UsageError\", \"evalue\": \"no magic\", "
+					   "\"traceback\": [\"line 1\", 2]}");
+	nbci_cell_result_set_reply(reply_error, NBCI_CELL_STATUS_ERROR, error_reply);
+	error = nbci_cell_result_get_error(reply_error);
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "UsageError");
+	g_assert_cmpstr(json_object_get_string_member(error, "evalue"), ==, "no magic");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(error, "traceback")),
+			 ==,
+			 1);
+	g_assert_cmpint(nbci_cell_result_get_execution_count(reply_error), ==, 4);
+	g_assert_false(nbci_cell_result_is_clean_exit(reply_error));
+
+	/* The first IOPub error output wins over later ones and the reply. */
+	first_output = test_json_object_new("{\"output_type\": \"error\", \"ename\": "
+					    "\"SystemExit\", \"evalue\": \"None\", "
+					    "\"traceback\": []}");
+	second_output = test_json_object_new("{\"output_type\": \"error\", \"ename\": "
+					     "\"ValueError\", \"evalue\": \"x\", \"traceback\": []}");
+	nbci_cell_result_add_error_output(outputs_first, first_output);
+	nbci_cell_result_add_error_output(outputs_first, second_output);
+	nbci_cell_result_set_reply(outputs_first, NBCI_CELL_STATUS_ERROR, error_reply);
+	error = nbci_cell_result_get_error(outputs_first);
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "SystemExit");
+	g_assert_true(nbci_cell_result_is_clean_exit(outputs_first));
+
+	/* Nothing arrived yet: not failed, no error, no timing. */
+	g_assert_false(nbci_cell_result_is_failed(pending));
+	g_assert_null(nbci_cell_result_get_error(pending));
+	g_assert_cmpuint(json_object_get_size(nbci_cell_result_get_timing(pending)), ==, 0);
+	nbci_cell_result_set_timing(pending, "iopub.status.busy", "2024-05-01T12:00:00.123456Z");
+	g_assert_cmpstr(json_object_get_string_member(nbci_cell_result_get_timing(pending),
+						      "iopub.status.busy"),
+			==,
+			"2024-05-01T12:00:00.123456Z");
+}
+
+/* A cell executor with no methods but a start() that fails without
+ * setting an error, as a broken plugin might. */
+typedef struct {
+	GObject parent_instance;
+} TestBrokenExecutor;
+
+typedef struct {
+	GObjectClass parent_class;
+} TestBrokenExecutorClass;
+
+static GType
+test_broken_executor_get_type(void);
+
+static gboolean
+test_broken_executor_start(NbciCellExecutor *executor,
+			   NbciKernelspec *kernelspec,
+			   const gchar *working_dir,
+			   const gchar *const *envp,
+			   guint startup_timeout_ms,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	return FALSE;
+}
+
+static void
+test_broken_executor_iface_init(NbciCellExecutorInterface *iface)
+{
+	iface->start = test_broken_executor_start;
+}
+
+G_DEFINE_TYPE_WITH_CODE(TestBrokenExecutor,
+			test_broken_executor,
+			G_TYPE_OBJECT,
+			G_IMPLEMENT_INTERFACE(NBCI_TYPE_CELL_EXECUTOR, test_broken_executor_iface_init))
+
+static void
+test_broken_executor_class_init(TestBrokenExecutorClass *klass)
+{
+}
+
+static void
+test_broken_executor_init(TestBrokenExecutor *self)
+{
+}
+
+/* The interface wrappers turn a plugin's missing method or silent failure
+ * into an error that names the plugin's type. */
+static void
+test_kernel_executor_interface_guards(void)
+{
+	g_autoptr(GObject) broken = g_object_new(test_broken_executor_get_type(), NULL);
+	NbciCellExecutor *executor = NBCI_CELL_EXECUTOR(broken);
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_test_expect_message("nbci",
+			      G_LOG_LEVEL_CRITICAL,
+			      "start failed in TestBrokenExecutor without setting an error");
+	g_assert_false(test_start(executor, "python3", 1000, NULL, &error));
+	g_test_assert_expected_messages();
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_true(g_str_has_prefix(error->message, "TestBrokenExecutor: "));
+	g_clear_error(&error);
+
+	result = nbci_cell_executor_execute(executor,
+					    "1",
+					    NBCI_EXECUTE_FLAG_NONE,
+					    0,
+					    NULL,
+					    NULL,
+					    &error);
+	g_assert_null(result);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_cmpstr(error->message, ==, "execute is not supported by TestBrokenExecutor");
+	g_clear_error(&error);
+
+	g_assert_false(nbci_cell_executor_interrupt(executor, &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_null(nbci_cell_executor_get_language_info(executor));
+	g_assert_null(nbci_cell_executor_dup_stderr(executor));
+	nbci_cell_executor_shutdown(executor);
+}
+
 static void
 test_add_kernel_case(const gchar *path,
 		     const gchar *kernel_name,
@@ -858,6 +1063,9 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-executor/startup-missing-program",
 			test_kernel_executor_startup_missing_program);
 	g_test_add_func("/kernel-executor/not-started", test_kernel_executor_not_started);
+	g_test_add_func("/kernel-executor/parallel", test_kernel_executor_parallel);
+	g_test_add_func("/kernel-executor/cell-result-rules", test_kernel_executor_cell_result_rules);
+	g_test_add_func("/kernel-executor/interface-guards", test_kernel_executor_interface_guards);
 
 	status = g_test_run();
 	g_rmdir(test_working_dir);

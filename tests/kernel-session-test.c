@@ -340,7 +340,8 @@ test_kernel_session_round_trip(TestSocketPair *pair, gconstpointer user_data)
 	g_autoptr(GError) error = NULL;
 	gsize size = 0;
 
-	/* The client sends a request; the ROUTER sees the routing id first. */
+	/* The client sends a request, and the ROUTER receives the routing id
+	 * as the first frame. */
 	json_object_set_string_member(content, "code", "1 + 1");
 	request = nbci_kernel_session_new_message(client, "execute_request", content, NULL);
 	g_assert_true(nbci_kernel_session_send(client, pair->dealer, request, &error));
@@ -355,7 +356,7 @@ test_kernel_session_round_trip(TestSocketPair *pair, gconstpointer user_data)
 			==,
 			nbci_kernel_message_get_msg_id(request));
 
-	/* The kernel answers through the routing id, with the request as
+	/* The kernel replies through the routing id, with the request as
 	 * parent. */
 	reply = nbci_kernel_session_new_message(kernel, "execute_reply", NULL, received);
 	reply_frames = nbci_kernel_session_serialize(kernel, reply);
@@ -518,8 +519,8 @@ test_kernel_session_not_an_object(void)
 	g_assert_null(parsed);
 }
 
-/* Invalid UTF-8 from the kernel is replaced with U+FFFD; the signature
- * covers the bytes as sent. */
+/* Invalid UTF-8 from the kernel is replaced with U+FFFD, while the
+ * signature covers the bytes as sent. */
 static void
 test_kernel_session_invalid_utf8(void)
 {

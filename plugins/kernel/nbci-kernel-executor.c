@@ -8,12 +8,11 @@
  * process from a kernelspec and speaks the Jupyter messaging protocol to
  * it over ZeroMQ on loopback TCP.
  *
- * Every method blocks the calling thread and an instance is used from one
- * thread; instances in different threads share nothing but the ZeroMQ
+ * Every method blocks the calling thread, and one instance is used from
+ * one thread. Instances in different threads share nothing but the ZeroMQ
  * context. The kernel leads its own process group (setsid), so signals
- * sent to the group reach every process the kernel started. Nothing of a
- * kernel may outlive shutdown(), which ends the group with SIGTERM and
- * then SIGKILL.
+ * sent to the group reach every process the kernel started. shutdown()
+ * ends the whole group with SIGTERM and then SIGKILL.
  *
  * The kernel process is a GSubprocess, which GLib reaps in its worker
  * thread, so g_subprocess_get_identifier() turns NULL once the kernel has
@@ -41,10 +40,10 @@
 /* Random bytes of the signing key, as jupyter_client uses. */
 #define NBCI_KERNEL_EXECUTOR_KEY_BYTES 16
 
-/* Longest wait between two checks that the kernel process is alive. */
+/* Maximum wait between two checks that the kernel process is alive. */
 #define NBCI_KERNEL_EXECUTOR_POLL_TICK_MS 100
 
-/* kernel_info_request is re-sent this often until the kernel answers. */
+/* kernel_info_request is re-sent this often until a kernel_info_reply arrives. */
 #define NBCI_KERNEL_EXECUTOR_KERNEL_INFO_RESEND_MS 1000
 
 /* How long IOPub may stay silent after a kernel_info_reply before the
@@ -472,7 +471,7 @@ nbci_kernel_executor_new_key(GError **error)
 }
 
 /* Picks free ports by binding sockets to 127.0.0.1:0 all at once, so that
- * no two are the same; the kernel binds them after they are closed. */
+ * no two are the same. The kernel binds the ports after they are closed. */
 static gboolean
 nbci_kernel_executor_pick_ports(NbciKernelExecutor *self, GError **error)
 {
@@ -503,7 +502,7 @@ nbci_kernel_executor_pick_ports(NbciKernelExecutor *self, GError **error)
 	return TRUE;
 }
 
-/* Writes the connection file, mode 0600 because it holds the key. */
+/* Writes the connection file, mode 0600 because it contains the key. */
 static gboolean
 nbci_kernel_executor_write_connection_file(NbciKernelExecutor *self,
 					   const gchar *key,
@@ -599,9 +598,9 @@ nbci_kernel_executor_child_setup(gpointer user_data)
 	setsid();
 }
 
-/* Builds the kernel's argv; a Python kernel gets an in-memory history
- * database, as nbconvert gives it, so parallel kernels do not contend
- * for the user's history file. */
+/* Builds the kernel's argv. A Python kernel gets an in-memory history
+ * database, as nbconvert gives it, so that parallel kernels do not
+ * contend for the user's history file. */
 static gchar **
 nbci_kernel_executor_build_argv(NbciKernelExecutor *self,
 				NbciKernelspec *kernelspec,
@@ -629,8 +628,8 @@ nbci_kernel_executor_build_argv(NbciKernelExecutor *self,
 	return g_strv_builder_end(builder);
 }
 
-/* Starts the kernel process in @working_dir, its stdout and stderr going
- * to a file so that it never blocks on a full pipe. */
+/* Starts the kernel process in @working_dir. Its stdout and stderr go to
+ * a file, because a pipe that nobody reads fills up and blocks the kernel. */
 static gboolean
 nbci_kernel_executor_launch(NbciKernelExecutor *self,
 			    NbciKernelspec *kernelspec,
@@ -716,9 +715,9 @@ nbci_kernel_executor_connect_socket(NbciKernelExecutor *self,
 	return socket;
 }
 
-/* Connects shell, iopub, stdin and control; shell and stdin share the
- * session id as routing id, so the kernel can match an input_request to
- * the request that caused it. */
+/* Connects shell, iopub, stdin and control. Shell and stdin share the
+ * session id as routing id, so that the kernel can send an input_request
+ * to the client of the request that caused it. */
 static gboolean
 nbci_kernel_executor_connect(NbciKernelExecutor *self, GError **error)
 {
@@ -903,10 +902,10 @@ nbci_kernel_executor_get_next_request(NbciKernelExecutorHandshake *handshake, gi
 	return last_request + NBCI_KERNEL_EXECUTOR_KERNEL_INFO_RESEND_MS * 1000;
 }
 
-/* Sends kernel_info_request every second until a reply has come and at
- * least one IOPub message too: a SUB socket misses what is published
- * before its subscription reaches the kernel, so an IOPub message proves
- * that no output of the first cell can be lost. */
+/* Sends kernel_info_request until a reply and at least one IOPub message
+ * have arrived. A SUB socket misses what is published before its
+ * subscription reaches the kernel, so the IOPub message proves that no
+ * output of the first cell can be lost. */
 static gboolean
 nbci_kernel_executor_wait_for_ready(NbciKernelExecutor *self,
 				    guint timeout_ms,
@@ -1097,8 +1096,8 @@ nbci_kernel_executor_handle_reply(NbciKernelExecutor *self,
 	cell->reply_time = g_get_monotonic_time();
 }
 
-/* Builds a display_data or execute_result output; transient is dropped,
- * as nbformat stores no transient data. */
+/* Builds a display_data or execute_result output without `transient`,
+ * because nbformat stores no transient data. */
 static JsonObject *
 nbci_kernel_executor_build_display_output(const gchar *output_type, JsonObject *content)
 {
@@ -1234,8 +1233,9 @@ nbci_kernel_executor_handle_cell(NbciKernelExecutor *self,
 	const gchar *parent = nbci_kernel_message_get_parent_msg_id(message);
 
 	if (channel == NBCI_KERNEL_EXECUTOR_CHANNEL_STDIN) {
-		/* allow_stdin is false, so a kernel must not ask; answering
-		 * is not possible and the cell time limit ends the wait. */
+		/* The request sets allow_stdin false, so a kernel must not
+		 * send input_request. No input_reply is sent, so the cell
+		 * time limit ends such a wait. */
 		g_warning("kernel %s sent %s on stdin although the request does not allow stdin; "
 			  "ignoring it",
 			  self->kernel_name,
@@ -1290,7 +1290,7 @@ nbci_kernel_executor_stop_cancelled(NbciKernelExecutor *self)
 }
 
 /* Interrupts a cell that ran past its limit and waits a grace period for
- * it to stop; a kernel that does not stop is killed. */
+ * it to stop. A kernel that does not stop is killed. */
 static NbciCellResult *
 nbci_kernel_executor_fail_timeout(NbciKernelExecutor *self,
 				  NbciKernelExecutorCell *cell,
@@ -1524,7 +1524,7 @@ nbci_kernel_executor_new(void)
 }
 
 /* Returns the pid of the kernel process, which is also its process group
- * id; it is kept after the kernel stopped, and is 0 before start(). */
+ * id. The pid is kept after the kernel stopped, and is 0 before start(). */
 GPid
 nbci_kernel_executor_get_pid(NbciKernelExecutor *self)
 {

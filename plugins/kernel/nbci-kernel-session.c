@@ -7,13 +7,14 @@
  * NbciKernelSession: the wire format of the Jupyter messaging protocol
  * (version 5.3) for one client.
  *
- * A message is one ZeroMQ multipart message: routing frames (none on a
- * DEALER socket, one topic frame on IOPub), the delimiter `<IDS|MSG>`,
- * the signature, then header, parent_header, metadata and content, each
- * a compact UTF-8 JSON frame, then optional buffers that nbci ignores.
- * The signature is the lowercase hex HMAC-SHA256 of the four JSON frames
- * exactly as sent, keyed with the connection file's `key` string as
- * UTF-8 bytes; an empty key means unsigned messages and no check.
+ * A message is one ZeroMQ multipart message. It starts with routing
+ * frames (none on a DEALER socket, one topic frame on IOPub) and the
+ * delimiter `<IDS|MSG>`. The signature follows, then header,
+ * parent_header, metadata and content, each a compact UTF-8 JSON frame,
+ * then optional buffers that nbci ignores. The signature is the
+ * lowercase hex HMAC-SHA256 of the four JSON frames exactly as sent,
+ * keyed with the connection file's `key` string as UTF-8 bytes. An empty
+ * key means unsigned messages and no check.
  *
  * Incoming messages with a wrong signature, or one already seen, are
  * dropped, and so are malformed ones. Text that is not valid UTF-8 is
@@ -142,7 +143,7 @@ nbci_kernel_session_init(NbciKernelSession *self)
 
 /*
  * Creates a client session with a new random session id. @key is the
- * connection file's `key`; "" turns signing off.
+ * connection file's `key`, and "" turns signing off.
  */
 NbciKernelSession *
 nbci_kernel_session_new(const gchar *key)
@@ -212,8 +213,9 @@ nbci_kernel_session_equal_constant_time(const gchar *expected, const guint8 *dat
 
 /*
  * Creates a message from this session with a new header. @content is
- * referenced (an empty one is used when NULL); @parent, when given, is
- * the message being answered, whose header becomes the parent_header.
+ * referenced, or an empty one is used when it is NULL. @parent, when
+ * given, is the message this one replies to, and its header becomes the
+ * parent_header.
  */
 NbciKernelMessage *
 nbci_kernel_session_new_message(NbciKernelSession *self,
@@ -248,8 +250,8 @@ nbci_kernel_session_new_message(NbciKernelSession *self,
 	return message;
 }
 
-/* Writes @object as one line of compact JSON; json-glib keeps non-ASCII
- * characters as UTF-8. */
+/* Writes @object as one line of compact JSON. json-glib writes non-ASCII
+ * characters as UTF-8, not as escapes. */
 static GBytes *
 nbci_kernel_session_pack(JsonObject *object)
 {

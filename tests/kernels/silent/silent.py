@@ -1,5 +1,5 @@
-# A kernel that starts and never answers: it reads nothing from the
-# connection file and binds no socket, so kernel_info is never answered.
+# A kernel that starts and never replies: it reads nothing from the
+# connection file and binds no socket, so no kernel_info_reply is sent.
 import sys
 import time
 
