@@ -801,6 +801,88 @@ test_kernel_executor_not_started(void)
 	nbci_cell_executor_shutdown(NBCI_CELL_EXECUTOR(executor));
 }
 
+/* The cases below run the scripted kernel of tests/kernels/scripted,
+ * which breaks the protocol in the way the code of the cell selects. */
+static void
+test_kernel_executor_aborted_reply(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	JsonObject *error;
+
+	result = test_execute(kernel, "aborted", NULL);
+	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_ABORTED);
+	g_assert_true(nbci_cell_result_is_failed(result));
+	error = nbci_cell_result_get_error(result);
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "ExecutionAborted");
+	g_assert_cmpint(nbci_cell_result_get_execution_count(result), ==, 1);
+}
+
+static void
+test_kernel_executor_idle_missing(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(NbciCellResult) after = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+
+	g_test_expect_message("nbci-kernel",
+			      G_LOG_LEVEL_WARNING,
+			      "kernel scripted sent no IOPub idle status within 4 s of the "
+			      "execute_reply*");
+	result = test_execute(kernel, "no-idle", NULL);
+	g_test_assert_expected_messages();
+	g_assert_false(nbci_cell_result_is_failed(result));
+	g_assert_false(json_object_has_member(nbci_cell_result_get_timing(result),
+					      "iopub.status.idle"));
+
+	after = test_execute(kernel, "next", &outputs);
+	g_assert_cmpint(nbci_cell_result_get_execution_count(after), ==, 2);
+	test_assert_stream(outputs, 0, "stdout", "next\n");
+}
+
+static void
+test_kernel_executor_input_request(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+
+	g_test_expect_message("nbci-kernel",
+			      G_LOG_LEVEL_WARNING,
+			      "kernel scripted sent input_request on stdin although the request "
+			      "does not allow stdin; ignoring it");
+	result = test_execute(kernel, "input", NULL);
+	g_test_assert_expected_messages();
+	g_assert_false(nbci_cell_result_is_failed(result));
+}
+
+static void
+test_kernel_executor_bad_signature(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+
+	g_test_expect_message("nbci-kernel",
+			      G_LOG_LEVEL_WARNING,
+			      "dropped message with invalid signature on iopub");
+	result = test_execute(kernel, "bad-signature", &outputs);
+	g_test_assert_expected_messages();
+	g_assert_false(nbci_cell_result_is_failed(result));
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 1);
+	test_assert_stream(outputs, 0, "stdout", "genuine\n");
+}
+
+static void
+test_kernel_executor_unknown_status(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+
+	g_test_expect_message("nbci-kernel",
+			      G_LOG_LEVEL_WARNING,
+			      "kernel scripted replied with the unknown status 'weird'*");
+	result = test_execute(kernel, "unknown-status", NULL);
+	g_test_assert_expected_messages();
+	g_assert_true(nbci_cell_result_is_failed(result));
+	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_ERROR);
+}
+
 typedef struct {
 	gchar *code;
 	NbciCellResult *result;
@@ -1057,6 +1139,21 @@ main(int argc, char **argv)
 	test_add_kernel_case("/kernel-executor/cancel-execute",
 			     NULL,
 			     test_kernel_executor_cancel_execute);
+	test_add_kernel_case("/kernel-executor/aborted-reply",
+			     "scripted",
+			     test_kernel_executor_aborted_reply);
+	test_add_kernel_case("/kernel-executor/idle-missing",
+			     "scripted",
+			     test_kernel_executor_idle_missing);
+	test_add_kernel_case("/kernel-executor/input-request",
+			     "scripted",
+			     test_kernel_executor_input_request);
+	test_add_kernel_case("/kernel-executor/bad-signature",
+			     "scripted",
+			     test_kernel_executor_bad_signature);
+	test_add_kernel_case("/kernel-executor/unknown-status",
+			     "scripted",
+			     test_kernel_executor_unknown_status);
 	g_test_add_func("/kernel-executor/cancel-start", test_kernel_executor_cancel_start);
 	g_test_add_func("/kernel-executor/startup-timeout", test_kernel_executor_startup_timeout);
 	g_test_add_func("/kernel-executor/startup-exit", test_kernel_executor_startup_exit);

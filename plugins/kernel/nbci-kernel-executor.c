@@ -1009,10 +1009,10 @@ nbci_kernel_executor_start(NbciCellExecutor *executor,
 		nbci_kernel_executor_shutdown(executor);
 		return FALSE;
 	}
-	g_info("kernel %s is ready (pid %d, %.1f s)",
+	g_info("kernel %s is ready (pid %d, %" G_GINT64_FORMAT " ms)",
 	       self->kernel_name,
 	       (gint)self->pid,
-	       (g_get_monotonic_time() - start) / 1e6);
+	       (g_get_monotonic_time() - start) / 1000);
 	return TRUE;
 }
 
