@@ -1088,6 +1088,44 @@ test_kernel_executor_interface_guards(void)
 	nbci_cell_executor_shutdown(executor);
 }
 
+/* The built module, found through NBCI_PLUGIN_PATH, registers the
+ * executor and runs a cell. This runs in a child process, because the
+ * executor linked into this test would register the same type name. */
+static void
+test_kernel_executor_module(void)
+{
+	g_autoptr(NbciPluginRegistry) registry = NULL;
+	g_autoptr(GObject) object = NULL;
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	g_autofree gchar *plain = NULL;
+	TestKernel kernel = {NULL};
+	GType type;
+
+	if (!g_test_subprocess()) {
+		g_test_trap_subprocess(NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+		g_test_trap_assert_passed();
+		return;
+	}
+
+	registry = nbci_plugin_registry_new();
+	nbci_plugin_registry_load_default(registry);
+	type = nbci_plugin_registry_lookup(registry, NBCI_EXTENSION_POINT_CELL_EXECUTOR, "kernel");
+	g_assert_cmpstr(g_type_name(type), ==, "NbciKernelExecutor");
+	g_assert_true(g_type_is_a(type, NBCI_TYPE_CELL_EXECUTOR));
+
+	object = g_object_new(type, NULL);
+	kernel.executor = NBCI_CELL_EXECUTOR(object);
+	kernel.outputs = nbci_outputs_new();
+	g_assert_true(test_start(kernel.executor, "python3", TEST_STARTUP_TIMEOUT_MS, NULL, NULL));
+	result = test_execute(&kernel, "6 * 7", &outputs);
+	g_assert_false(nbci_cell_result_is_failed(result));
+	plain = test_dup_plain_text(test_output(outputs, 0));
+	g_assert_cmpstr(plain, ==, "42");
+	nbci_cell_executor_shutdown(kernel.executor);
+	g_clear_object(&kernel.outputs);
+}
+
 static void
 test_add_kernel_case(const gchar *path,
 		     const gchar *kernel_name,
@@ -1163,6 +1201,7 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-executor/parallel", test_kernel_executor_parallel);
 	g_test_add_func("/kernel-executor/cell-result-rules", test_kernel_executor_cell_result_rules);
 	g_test_add_func("/kernel-executor/interface-guards", test_kernel_executor_interface_guards);
+	g_test_add_func("/kernel-executor/module", test_kernel_executor_module);
 
 	status = g_test_run();
 	g_rmdir(test_working_dir);
