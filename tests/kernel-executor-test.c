@@ -25,8 +25,6 @@
 /* How long a test waits for a stopped process group to disappear. */
 #define TEST_GROUP_GONE_TIMEOUT_MS 5000
 
-static gchar *test_working_dir = NULL;
-
 typedef struct {
 	NbciCellExecutor *executor;
 	NbciOutputs *outputs;
@@ -62,7 +60,7 @@ test_start(NbciCellExecutor *executor,
 
 	return nbci_cell_executor_start(executor,
 					kernelspec,
-					test_working_dir,
+					g_test_get_dir(G_TEST_BUILT),
 					(const gchar *const *)envp,
 					startup_timeout_ms,
 					cancellable,
@@ -1137,13 +1135,7 @@ test_add_kernel_case(const gchar *path,
 int
 main(int argc, char **argv)
 {
-	g_autoptr(GError) error = NULL;
-	gint status;
-
 	g_test_init(&argc, &argv, NULL);
-
-	test_working_dir = g_dir_make_tmp("nbci-kernel-executor-test-XXXXXX", &error);
-	g_assert_no_error(error);
 
 	test_add_kernel_case("/kernel-executor/streams-and-results",
 			     NULL,
@@ -1203,8 +1195,5 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-executor/interface-guards", test_kernel_executor_interface_guards);
 	g_test_add_func("/kernel-executor/module", test_kernel_executor_module);
 
-	status = g_test_run();
-	g_rmdir(test_working_dir);
-	g_free(test_working_dir);
-	return status;
+	return g_test_run();
 }
