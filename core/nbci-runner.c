@@ -36,7 +36,7 @@
 #define NBCI_RUNNER_DEFAULT_KERNEL "python3"
 
 /* Environment variables that hold nbci's own secrets; a notebook never
- * sees them. Names ending in '*' are prefixes. */
+ * receives them. Names ending in '*' are prefixes. */
 static const gchar *const nbci_runner_secret_vars[] = {
     "EMAIL_SENDER_PASSWORD",
     "DRIVE_CREDENTIALS",
@@ -290,7 +290,7 @@ nbci_runner_choose_kernelspec(NbciRunner *self,
 {
 	NbciKernelspec *spec;
 	const gchar *forced = nbci_config_get_string(self->config, "kernel");
-	const gchar *wanted = nbci_notebook_get_kernel_name(notebook);
+	const gchar *requested = nbci_notebook_get_kernel_name(notebook);
 	const gchar *language = nbci_notebook_get_language(notebook);
 	GPtrArray *kernelspecs = nbci_runner_get_kernelspecs(self);
 	g_autofree gchar *installed = NULL;
@@ -309,26 +309,26 @@ nbci_runner_choose_kernelspec(NbciRunner *self,
 		return NULL;
 	}
 
-	if (wanted != NULL) {
-		spec = nbci_kernelspec_find(kernelspecs, wanted);
+	if (requested != NULL) {
+		spec = nbci_kernelspec_find(kernelspecs, requested);
 		if (spec != NULL)
 			return g_object_ref(spec);
 	}
 	if (language != NULL) {
 		spec = nbci_runner_find_kernelspec_for_language(self, language);
 		if (spec != NULL) {
-			if (wanted != NULL) {
+			if (requested != NULL) {
 				g_warning("%s: kernel %s is not installed; using %s, a kernel "
 					  "of the same language (%s)",
 					  display_path,
-					  wanted,
+					  requested,
 					  nbci_kernelspec_get_name(spec),
 					  language);
 			}
 			return g_object_ref(spec);
 		}
 	}
-	if (wanted == NULL && language == NULL) {
+	if (requested == NULL && language == NULL) {
 		spec = nbci_kernelspec_find(kernelspecs, NBCI_RUNNER_DEFAULT_KERNEL);
 		if (spec != NULL) {
 			g_info("%s names no kernel; using %s", display_path, NBCI_RUNNER_DEFAULT_KERNEL);
@@ -337,13 +337,13 @@ nbci_runner_choose_kernelspec(NbciRunner *self,
 	}
 
 	installed = nbci_runner_describe_kernelspecs(self);
-	if (wanted != NULL) {
+	if (requested != NULL) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_NO_SUCH_KERNEL,
 			    "No such kernel named %s, and no installed kernel of language %s; %s. "
 			    "Install one or pass --kernel NAME",
-			    wanted,
+			    requested,
 			    language != NULL ? language : "(not given)",
 			    installed);
 	} else {
@@ -528,7 +528,7 @@ nbci_runner_execute_cells(NbciRunner *self,
 							 &error);
 		nbci_outputs_end_cell(outputs);
 		if (cell_result == NULL) {
-			/* A timeout that only the notebook limit caused says so. */
+			/* A timeout caused by the notebook limit names that limit. */
 			if (g_error_matches(error, NBCI_ERROR, NBCI_ERROR_CELL_TIMEOUT) &&
 			    deadline > 0 && g_get_monotonic_time() >= deadline)
 				nbci_runner_set_notebook_timeout(self, result, display_path, i);
@@ -590,7 +590,7 @@ nbci_runner_save_executed(NbciRunner *self, NbciNotebook *notebook, NbciNotebook
 		g_warning("failed to write the executed notebook %s: %s", target, error->message);
 }
 
-/* Runs one notebook; the result says how it ended and holds its entry. */
+/* Runs one notebook and stores its outcome and report entry in @result. */
 static void
 nbci_runner_run_notebook(NbciRunner *self,
 			 NbciNotebookPath *path,

@@ -32,6 +32,8 @@ nbci_corpus_test_run(void)
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	g_autoptr(GSubprocess) process = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree gchar *expected_path =
+	    g_test_build_filename(G_TEST_DIST, "corpus", "expected.json", NULL);
 
 	if (report != NULL)
 		return;
@@ -75,9 +77,7 @@ nbci_corpus_test_run(void)
 	g_assert_no_error(error);
 	report = json_array_ref(json_node_get_array(json_parser_get_root(parser)));
 
-	json_parser_load_from_file(expected_parser,
-				   g_test_get_filename(G_TEST_DIST, "corpus", "expected.json", NULL),
-				   &error);
+	json_parser_load_from_file(expected_parser, expected_path, &error);
 	g_assert_no_error(error);
 	expected = json_object_ref(json_node_get_object(json_parser_get_root(expected_parser)));
 }
@@ -185,14 +185,14 @@ main(int argc, char **argv)
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GList) names = NULL;
+	g_autofree gchar *expected_path = NULL;
 	JsonObject *cases;
 
 	g_test_init(&argc, &argv, NULL);
 
 	/* One test case per notebook, named after its file. */
-	json_parser_load_from_file(parser,
-				   g_test_get_filename(G_TEST_DIST, "corpus", "expected.json", NULL),
-				   &error);
+	expected_path = g_test_build_filename(G_TEST_DIST, "corpus", "expected.json", NULL);
+	json_parser_load_from_file(parser, expected_path, &error);
 	g_assert_no_error(error);
 	cases = json_node_get_object(json_parser_get_root(parser));
 	names = json_object_get_members(cases);
