@@ -136,7 +136,7 @@ static gboolean
 nbci_kernelspec_parse_env(NbciKernelspec *self, JsonObject *root, const gchar *path, GError **error)
 {
 	JsonNode *node = json_object_get_member(root, "env");
-	JsonObject *env;
+	JsonObject *env = NULL;
 	g_autoptr(GList) members = NULL;
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
