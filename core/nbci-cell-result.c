@@ -32,11 +32,17 @@ struct _NbciCellResult {
 	gint64 execution_count;
 	JsonObject *reply;	  /* content of the execute_reply, or NULL */
 	JsonObject *error_output; /* first IOPub error output, or NULL */
+	JsonObject *display_error; /* first display-formatter error, or NULL */
 	JsonObject *error;	  /* the trace reported for the failed cell */
 	JsonObject *timing;	  /* the cell's metadata.execution */
 };
 
 G_DEFINE_TYPE(NbciCellResult, nbci_cell_result, G_TYPE_OBJECT)
+
+/* IPython's display formatters catch what a _repr_*_ method raises and
+ * show it as an error output while the reply stays ok; its traceback then
+ * starts in this module. Seen with IPython 8.5. */
+#define NBCI_CELL_RESULT_FORMATTER_FRAME "/IPython/core/formatters.py"
 
 /* The ename and evalue of an aborted reply that carries none. */
 #define NBCI_CELL_RESULT_ABORTED_ENAME "ExecutionAborted"
@@ -51,6 +57,7 @@ nbci_cell_result_finalize(GObject *object)
 
 	g_clear_pointer(&self->reply, json_object_unref);
 	g_clear_pointer(&self->error_output, json_object_unref);
+	g_clear_pointer(&self->display_error, json_object_unref);
 	g_clear_pointer(&self->error, json_object_unref);
 	g_clear_pointer(&self->timing, json_object_unref);
 
@@ -166,14 +173,40 @@ nbci_cell_result_set_reply(NbciCellResult *self, NbciCellStatus status, JsonObje
 		self->execution_count = json_node_get_int(count);
 }
 
+/* Tells whether @output is an error that IPython's display formatter caught:
+ * the code of the cell ran, and only one representation of a value failed. */
+static gboolean
+nbci_cell_result_is_display_error(JsonObject *output)
+{
+	JsonNode *node = json_object_get_member(output, "traceback");
+	JsonArray *traceback;
+
+	if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node))
+		return FALSE;
+	traceback = json_node_get_array(node);
+	for (guint i = 0; i < json_array_get_length(traceback); i++) {
+		JsonNode *line = json_array_get_element(traceback, i);
+
+		if (JSON_NODE_HOLDS_VALUE(line) && json_node_get_value_type(line) == G_TYPE_STRING &&
+		    strstr(json_node_get_string(line), NBCI_CELL_RESULT_FORMATTER_FRAME) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /**
  * nbci_cell_result_add_error_output:
  * @self: a #NbciCellResult
  * @output: an nbformat `error` output of the cell's own request
  *
  * Records an error output that arrived on IOPub for the cell's request,
- * which fails the cell whatever the reply status is. The first one is the one
- * reported.
+ * which fails the cell whatever the reply status is, as when `%run` shows
+ * the traceback of a failing script. The first one is the one reported.
+ *
+ * An error that IPython's display formatter caught (a `_repr_html_`
+ * that raises, a figure that cannot be rendered without LaTeX) does not
+ * fail the cell, as `jupyter nbconvert --execute` does not fail it: it is
+ * kept apart, and nbci_cell_result_get_display_error() returns it.
  *
  * Since: 1.0
  */
@@ -186,12 +219,36 @@ nbci_cell_result_add_error_output(NbciCellResult *self, JsonObject *output)
 	g_return_if_fail(NBCI_IS_CELL_RESULT(self));
 	g_return_if_fail(output != NULL);
 
-	if (self->error_output != NULL)
-		return;
 	ename = nbci_cell_result_get_string_member(output, "ename", "Error");
 	evalue = nbci_cell_result_get_string_member(output, "evalue", "");
+	if (nbci_cell_result_is_display_error(output)) {
+		if (self->display_error == NULL)
+			self->display_error = nbci_cell_result_build_trace(ename, evalue, output);
+		return;
+	}
+	if (self->error_output != NULL)
+		return;
 	self->error_output = nbci_cell_result_build_trace(ename, evalue, output);
 	g_clear_pointer(&self->error, json_object_unref);
+}
+
+/**
+ * nbci_cell_result_get_display_error:
+ * @self: a #NbciCellResult
+ *
+ * Gets the first error that IPython's display formatter caught in this
+ * cell, which does not fail the cell.
+ *
+ * Returns: (transfer none) (nullable): the error, or %NULL
+ *
+ * Since: 1.0
+ */
+JsonObject *
+nbci_cell_result_get_display_error(NbciCellResult *self)
+{
+	g_return_val_if_fail(NBCI_IS_CELL_RESULT(self), NULL);
+
+	return self->display_error;
 }
 
 /**

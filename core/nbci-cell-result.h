@@ -65,6 +65,9 @@ NBCI_AVAILABLE_IN_1_0
 JsonObject *
 nbci_cell_result_get_error(NbciCellResult *self);
 NBCI_AVAILABLE_IN_1_0
+JsonObject *
+nbci_cell_result_get_display_error(NbciCellResult *self);
+NBCI_AVAILABLE_IN_1_0
 gint64
 nbci_cell_result_get_execution_count(NbciCellResult *self);
 NBCI_AVAILABLE_IN_1_0

@@ -545,6 +545,15 @@ nbci_runner_execute_cells(NbciRunner *self,
 		nbci_notebook_set_cell_execution_metadata(notebook,
 							  i,
 							  nbci_cell_result_get_timing(cell_result));
+		if (nbci_cell_result_get_display_error(cell_result) != NULL) {
+			JsonObject *display_error = nbci_cell_result_get_display_error(cell_result);
+			g_warning("%s: cell %u: a display formatter raised %s: %s; the cell "
+				  "still passes, because its code ran",
+				  display_path,
+				  i,
+				  json_object_get_string_member(display_error, "ename"),
+				  json_object_get_string_member(display_error, "evalue"));
+		}
 		if (!nbci_cell_result_is_failed(cell_result))
 			continue;
 		if (nbci_cell_result_is_clean_exit(cell_result)) {

@@ -395,7 +395,14 @@ nbci_cli_test_sysexit(void)
 static void
 nbci_cli_test_error_output_with_ok_reply(void)
 {
-	nbci_test_assert_entry("display-error.ipynb", 0, "ValueError");
+	nbci_test_assert_entry("run-script-error.ipynb", 1, "KeyError");
+}
+
+static void
+nbci_cli_test_display_error_passes(void)
+{
+	nbci_test_assert_passed("display-error.ipynb");
+	g_assert_nonnull(strstr(faults_run->err, "display formatter raised ValueError: bad html repr"));
 }
 
 static void
@@ -516,7 +523,7 @@ nbci_cli_test_output_dir_valid(void)
 
 	/* Every notebook that ran is written, failing ones too; the two
 	 * invalid files and the one without a kernel never ran. */
-	g_assert_cmpuint(n_checked, ==, 16);
+	g_assert_cmpuint(n_checked, ==, 17);
 }
 
 static void
@@ -756,6 +763,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cli/faults/not-a-notebook", nbci_cli_test_not_a_notebook);
 	g_test_add_func("/cli/faults/sysexit", nbci_cli_test_sysexit);
 	g_test_add_func("/cli/faults/error-output-ok-reply", nbci_cli_test_error_output_with_ok_reply);
+	g_test_add_func("/cli/faults/display-error-passes", nbci_cli_test_display_error_passes);
 	g_test_add_func("/cli/faults/error-reply-no-output", nbci_cli_test_error_reply_without_output);
 	g_test_add_func("/cli/faults/tags", nbci_cli_test_tags);
 	g_test_add_func("/cli/faults/late-output", nbci_cli_test_late_output);

@@ -424,13 +424,13 @@ test_kernel_executor_missing_magic(TestKernel *kernel, gconstpointer user_data)
 }
 
 /* A failing display formatter publishes an error output while the reply
- * status is ok, and the cell fails all the same. */
+ * status is ok; the code ran, so the cell passes and keeps the error apart. */
 static void
 test_kernel_executor_formatter_error(TestKernel *kernel, gconstpointer user_data)
 {
 	g_autoptr(NbciCellResult) result = NULL;
 	g_autoptr(JsonArray) outputs = NULL;
-	JsonObject *error;
+	JsonObject *display_error;
 
 	result = test_execute(kernel,
 			      "class Bad:\n"
@@ -439,10 +439,35 @@ test_kernel_executor_formatter_error(TestKernel *kernel, gconstpointer user_data
 			      "Bad()\n",
 			      &outputs);
 	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_OK);
+	g_assert_false(nbci_cell_result_is_failed(result));
+	g_assert_null(nbci_cell_result_get_error(result));
+	display_error = nbci_cell_result_get_display_error(result);
+	g_assert_nonnull(display_error);
+	g_assert_cmpstr(json_object_get_string_member(display_error, "ename"), ==, "ValueError");
+	g_assert_cmpstr(json_object_get_string_member(display_error, "evalue"), ==, "bad html");
+}
+
+/* `%run` shows the traceback of a failing script while the reply status is
+ * ok; that error output fails the cell. */
+static void
+test_kernel_executor_run_magic_error(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) written = NULL;
+	g_autoptr(NbciCellResult) result = NULL;
+	JsonObject *error;
+
+	written = test_execute(kernel,
+			       "import os, tempfile\n"
+			       "script = os.path.join(tempfile.mkdtemp(), 'fails.py')\n"
+			       "open(script, 'w').write('raise KeyError(\"from the script\")\\n')\n",
+			       NULL);
+	g_assert_false(nbci_cell_result_is_failed(written));
+	result = test_execute(kernel, "%run $script\n", NULL);
+	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_OK);
 	g_assert_true(nbci_cell_result_is_failed(result));
 	error = nbci_cell_result_get_error(result);
-	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "ValueError");
-	g_assert_cmpstr(json_object_get_string_member(error, "evalue"), ==, "bad html");
+	g_assert_cmpstr(json_object_get_string_member(error, "ename"), ==, "KeyError");
+	g_assert_null(nbci_cell_result_get_display_error(result));
 }
 
 static void
@@ -1146,6 +1171,9 @@ main(int argc, char **argv)
 	test_add_kernel_case("/kernel-executor/missing-magic",
 			     NULL,
 			     test_kernel_executor_missing_magic);
+	test_add_kernel_case("/kernel-executor/run-magic-error",
+			     NULL,
+			     test_kernel_executor_run_magic_error);
 	test_add_kernel_case("/kernel-executor/formatter-error",
 			     NULL,
 			     test_kernel_executor_formatter_error);
