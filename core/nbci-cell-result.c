@@ -33,6 +33,7 @@ struct _NbciCellResult {
 	JsonObject *reply;	  /* content of the execute_reply, or NULL */
 	JsonObject *error_output; /* first IOPub error output, or NULL */
 	JsonObject *display_error; /* first display-formatter error, or NULL */
+	gboolean after_callback_line; /* the last stdout text named a failed IPython callback */
 	JsonObject *error;	  /* the trace reported for the failed cell */
 	JsonObject *timing;	  /* the cell's metadata.execution */
 };
@@ -43,6 +44,11 @@ G_DEFINE_TYPE(NbciCellResult, nbci_cell_result, G_TYPE_OBJECT)
  * show it as an error output while the reply stays ok; its traceback then
  * starts in this module. Seen with IPython 8.5. */
 #define NBCI_CELL_RESULT_FORMATTER_FRAME "/IPython/core/formatters.py"
+
+/* IPython prints this line to stdout, then the traceback, when a callback
+ * of one of its events fails, such as matplotlib's figure drawing after a
+ * cell (IPython 8.5, IPython/core/events.py). */
+#define NBCI_CELL_RESULT_CALLBACK_LINE "Error in callback "
 
 /* The ename and evalue of an aborted reply that carries none. */
 #define NBCI_CELL_RESULT_ABORTED_ENAME "ExecutionAborted"
@@ -173,14 +179,45 @@ nbci_cell_result_set_reply(NbciCellResult *self, NbciCellStatus status, JsonObje
 		self->execution_count = json_node_get_int(count);
 }
 
-/* Tells whether @output is an error that IPython's display formatter caught:
- * the code of the cell ran, and only one representation of a value failed. */
+/**
+ * nbci_cell_result_add_stream:
+ * @self: a #NbciCellResult
+ * @name: the stream, `stdout` or `stderr`
+ * @text: the text that arrived
+ *
+ * Records stream text of the cell's request, so that an error output that
+ * follows IPython's line about a failed event callback is recognised.
+ *
+ * Since: 1.0
+ */
+void
+nbci_cell_result_add_stream(NbciCellResult *self, const gchar *name, const gchar *text)
+{
+	const gchar *last_line;
+
+	g_return_if_fail(NBCI_IS_CELL_RESULT(self));
+	g_return_if_fail(name != NULL);
+	g_return_if_fail(text != NULL);
+
+	if (g_strcmp0(name, "stdout") != 0 || text[0] == '\0')
+		return;
+	last_line = g_strrstr_len(text, (gssize)strlen(text) - 1, "\n");
+	last_line = last_line != NULL ? last_line + 1 : text;
+	self->after_callback_line = g_str_has_prefix(last_line, NBCI_CELL_RESULT_CALLBACK_LINE) &&
+				    g_str_has_suffix(text, "):\n");
+}
+
+/* Tells whether @output is an error that IPython's display machinery caught:
+ * the code of the cell ran, and only the display of a value or a callback
+ * after the cell failed. */
 static gboolean
-nbci_cell_result_is_display_error(JsonObject *output)
+nbci_cell_result_is_display_error(NbciCellResult *self, JsonObject *output)
 {
 	JsonNode *node = json_object_get_member(output, "traceback");
 	JsonArray *traceback;
 
+	if (self->after_callback_line)
+		return TRUE;
 	if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node))
 		return FALSE;
 	traceback = json_node_get_array(node);
@@ -204,9 +241,11 @@ nbci_cell_result_is_display_error(JsonObject *output)
  * the traceback of a failing script. The first one is the one reported.
  *
  * An error that IPython's display formatter caught (a `_repr_html_`
- * that raises, a figure that cannot be rendered without LaTeX) does not
- * fail the cell, as `jupyter nbconvert --execute` does not fail it: it is
- * kept apart, and nbci_cell_result_get_display_error() returns it.
+ * that raises, a figure that cannot be rendered without LaTeX), or that
+ * follows IPython's stdout line about a failed event callback (matplotlib
+ * drawing figures after the cell), does not fail the cell, as
+ * `jupyter nbconvert --execute` does not fail it: it is kept apart, and
+ * nbci_cell_result_get_display_error() returns it.
  *
  * Since: 1.0
  */
@@ -221,11 +260,13 @@ nbci_cell_result_add_error_output(NbciCellResult *self, JsonObject *output)
 
 	ename = nbci_cell_result_get_string_member(output, "ename", "Error");
 	evalue = nbci_cell_result_get_string_member(output, "evalue", "");
-	if (nbci_cell_result_is_display_error(output)) {
+	if (nbci_cell_result_is_display_error(self, output)) {
+		self->after_callback_line = FALSE;
 		if (self->display_error == NULL)
 			self->display_error = nbci_cell_result_build_trace(ename, evalue, output);
 		return;
 	}
+	self->after_callback_line = FALSE;
 	if (self->error_output != NULL)
 		return;
 	self->error_output = nbci_cell_result_build_trace(ename, evalue, output);

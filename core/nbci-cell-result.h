@@ -44,6 +44,9 @@ void
 nbci_cell_result_set_reply(NbciCellResult *self, NbciCellStatus status, JsonObject *content);
 NBCI_AVAILABLE_IN_1_0
 void
+nbci_cell_result_add_stream(NbciCellResult *self, const gchar *name, const gchar *text);
+NBCI_AVAILABLE_IN_1_0
+void
 nbci_cell_result_add_error_output(NbciCellResult *self, JsonObject *output);
 NBCI_AVAILABLE_IN_1_0
 void

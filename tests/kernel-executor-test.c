@@ -447,6 +447,29 @@ test_kernel_executor_formatter_error(TestKernel *kernel, gconstpointer user_data
 	g_assert_cmpstr(json_object_get_string_member(display_error, "evalue"), ==, "bad html");
 }
 
+/* IPython prints a line to stdout and publishes the traceback when a
+ * post_execute callback fails, as matplotlib's figure drawing does without
+ * LaTeX; the code ran, so the cell passes. */
+static void
+test_kernel_executor_callback_error(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	JsonObject *display_error;
+
+	result = test_execute(kernel,
+			      "ip = get_ipython()\n"
+			      "def fail_once():\n"
+			      "    ip.events.unregister('post_execute', fail_once)\n"
+			      "    raise LookupError('callback failed')\n"
+			      "ip.events.register('post_execute', fail_once)\n",
+			      NULL);
+	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_OK);
+	g_assert_false(nbci_cell_result_is_failed(result));
+	display_error = nbci_cell_result_get_display_error(result);
+	g_assert_nonnull(display_error);
+	g_assert_cmpstr(json_object_get_string_member(display_error, "ename"), ==, "LookupError");
+}
+
 /* `%run` shows the traceback of a failing script while the reply status is
  * ok; that error output fails the cell. */
 static void
@@ -1171,6 +1194,9 @@ main(int argc, char **argv)
 	test_add_kernel_case("/kernel-executor/missing-magic",
 			     NULL,
 			     test_kernel_executor_missing_magic);
+	test_add_kernel_case("/kernel-executor/callback-error",
+			     NULL,
+			     test_kernel_executor_callback_error);
 	test_add_kernel_case("/kernel-executor/run-magic-error",
 			     NULL,
 			     test_kernel_executor_run_magic_error);

@@ -1184,8 +1184,10 @@ nbci_kernel_executor_handle_iopub(NbciKernelExecutor *self,
 	} else if (g_strcmp0(msg_type, "stream") == 0) {
 		const gchar *name = nbci_kernel_executor_get_string(content, "name");
 		const gchar *text = nbci_kernel_executor_get_string(content, "text");
-		if (name != NULL && text != NULL)
+		if (name != NULL && text != NULL) {
 			nbci_outputs_add_stream(cell->outputs, name, text);
+			nbci_cell_result_add_stream(cell->result, name, text);
+		}
 	} else if (g_strcmp0(msg_type, "display_data") == 0 ||
 		   g_strcmp0(msg_type, "execute_result") == 0) {
 		output = nbci_kernel_executor_build_display_output(msg_type, content);
