@@ -41,6 +41,18 @@ NBCI_PRIVATE_API
 gboolean
 nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, GError **error);
 
+/* Returns the member @name of @object when it is a string, else NULL;
+ * @object may be NULL. Kernel messages and loaded files may hold any type. */
+NBCI_PRIVATE_API
+const gchar *
+nbci_json_object_get_string(JsonObject *object, const gchar *name);
+
+/* Returns the member @name of @object when it is an object, else NULL;
+ * @object may be NULL. */
+NBCI_PRIVATE_API
+JsonObject *
+nbci_json_object_get_object(JsonObject *object, const gchar *name);
+
 /* Formats a time as Jupyter headers do: 2024-05-01T12:00:00.123456Z. */
 NBCI_PRIVATE_API
 gchar *

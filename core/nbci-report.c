@@ -70,19 +70,6 @@ nbci_report_new(void)
 	return g_object_new(NBCI_TYPE_REPORT, NULL);
 }
 
-/* Returns the string member @name of @object, or NULL when it is missing
- * or not a string. */
-static const gchar *
-nbci_report_get_string_member(JsonObject *object, const gchar *name)
-{
-	JsonNode *node = json_object_get_member(object, name);
-
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
 static gboolean
 nbci_report_check_entry(JsonNode *node, guint index, const gchar *path, GError **error)
 {
@@ -99,7 +86,7 @@ nbci_report_check_entry(JsonNode *node, guint index, const gchar *path, GError *
 		return FALSE;
 	}
 	entry = json_node_get_object(node);
-	if (nbci_report_get_string_member(entry, "notebook") == NULL) {
+	if (nbci_json_object_get_string(entry, "notebook") == NULL) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
@@ -110,7 +97,7 @@ nbci_report_check_entry(JsonNode *node, guint index, const gchar *path, GError *
 	}
 	trace = json_object_get_member(entry, "trace");
 	if (trace == NULL || !JSON_NODE_HOLDS_OBJECT(trace) ||
-	    nbci_report_get_string_member(json_node_get_object(trace), "ename") == NULL) {
+	    nbci_json_object_get_string(json_node_get_object(trace), "ename") == NULL) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,

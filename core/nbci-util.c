@@ -583,3 +583,30 @@ nbci_date_time_format_iso8601(GDateTime *date_time)
 	seconds = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%S");
 	return g_strdup_printf("%s.%06dZ", seconds, g_date_time_get_microsecond(utc));
 }
+
+const gchar *
+nbci_json_object_get_string(JsonObject *object, const gchar *name)
+{
+	JsonNode *node;
+
+	if (object == NULL)
+		return NULL;
+	node = json_object_get_member(object, name);
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+JsonObject *
+nbci_json_object_get_object(JsonObject *object, const gchar *name)
+{
+	JsonNode *node;
+
+	if (object == NULL)
+		return NULL;
+	node = json_object_get_member(object, name);
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+		return NULL;
+	return json_node_get_object(node);
+}

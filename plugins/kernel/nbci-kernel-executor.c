@@ -33,6 +33,7 @@
 
 #include "nbci-kernel-executor.h"
 #include "nbci-kernel-session.h"
+#include "nbci-private.h"
 
 /* Ports in the order of the connection file's keys below. */
 #define NBCI_KERNEL_EXECUTOR_N_PORTS 5
@@ -196,33 +197,6 @@ nbci_kernel_executor_format_duration(guint ms)
 	if (ms < 1000)
 		return g_strdup_printf("%u ms", ms);
 	return g_strdup_printf("%s s", g_ascii_formatd(buffer, sizeof(buffer), "%.1f", ms / 1000.0));
-}
-
-static const gchar *
-nbci_kernel_executor_get_string(JsonObject *object, const gchar *name)
-{
-	JsonNode *node;
-
-	if (object == NULL)
-		return NULL;
-	node = json_object_get_member(object, name);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
-static JsonObject *
-nbci_kernel_executor_get_object(JsonObject *object, const gchar *name)
-{
-	JsonNode *node;
-
-	if (object == NULL)
-		return NULL;
-	node = json_object_get_member(object, name);
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
-		return NULL;
-	return json_node_get_object(node);
 }
 
 /* Returns the integer member @name, or -1 when it is missing or null. */
@@ -865,7 +839,7 @@ nbci_kernel_executor_handle_handshake(NbciKernelExecutor *self,
 	handshake->have_reply = TRUE;
 	handshake->last_request_answered = TRUE;
 	handshake->reply_time = g_get_monotonic_time();
-	language_info = nbci_kernel_executor_get_object(message->content, "language_info");
+	language_info = nbci_json_object_get_object(message->content, "language_info");
 	if (language_info != NULL) {
 		g_clear_pointer(&self->language_info, json_object_unref);
 		self->language_info = json_object_ref(language_info);
@@ -1084,7 +1058,7 @@ nbci_kernel_executor_handle_reply(NbciKernelExecutor *self,
 				  NbciKernelExecutorCell *cell,
 				  NbciKernelMessage *message)
 {
-	const gchar *status = nbci_kernel_executor_get_string(message->content, "status");
+	const gchar *status = nbci_json_object_get_string(message->content, "status");
 	const gchar *date = nbci_kernel_message_get_date(message);
 
 	nbci_cell_result_set_reply(cell->result,
@@ -1102,8 +1076,8 @@ static JsonObject *
 nbci_kernel_executor_build_display_output(const gchar *output_type, JsonObject *content)
 {
 	JsonObject *output = json_object_new();
-	JsonObject *data = nbci_kernel_executor_get_object(content, "data");
-	JsonObject *metadata = nbci_kernel_executor_get_object(content, "metadata");
+	JsonObject *data = nbci_json_object_get_object(content, "data");
+	JsonObject *metadata = nbci_json_object_get_object(content, "metadata");
 
 	json_object_set_string_member(output, "output_type", output_type);
 	json_object_set_object_member(output,
@@ -1120,8 +1094,8 @@ static JsonObject *
 nbci_kernel_executor_build_error_output(JsonObject *content)
 {
 	JsonObject *output = json_object_new();
-	const gchar *ename = nbci_kernel_executor_get_string(content, "ename");
-	const gchar *evalue = nbci_kernel_executor_get_string(content, "evalue");
+	const gchar *ename = nbci_json_object_get_string(content, "ename");
+	const gchar *evalue = nbci_json_object_get_string(content, "evalue");
 	JsonNode *traceback = json_object_get_member(content, "traceback");
 
 	json_object_set_string_member(output, "output_type", "error");
@@ -1139,15 +1113,15 @@ nbci_kernel_executor_build_error_output(JsonObject *content)
 static const gchar *
 nbci_kernel_executor_get_display_id(JsonObject *content)
 {
-	JsonObject *transient = nbci_kernel_executor_get_object(content, "transient");
+	JsonObject *transient = nbci_json_object_get_object(content, "transient");
 
-	return nbci_kernel_executor_get_string(transient, "display_id");
+	return nbci_json_object_get_string(transient, "display_id");
 }
 
 static void
 nbci_kernel_executor_handle_status(NbciKernelExecutorCell *cell, NbciKernelMessage *message)
 {
-	const gchar *state = nbci_kernel_executor_get_string(message->content, "execution_state");
+	const gchar *state = nbci_json_object_get_string(message->content, "execution_state");
 	const gchar *date = nbci_kernel_message_get_date(message);
 
 	if (g_strcmp0(state, "busy") == 0) {
@@ -1182,8 +1156,8 @@ nbci_kernel_executor_handle_iopub(NbciKernelExecutor *self,
 	} else if (cell->outputs == NULL && g_strcmp0(msg_type, "error") != 0) {
 		g_debug("no output collector for %s", msg_type);
 	} else if (g_strcmp0(msg_type, "stream") == 0) {
-		const gchar *name = nbci_kernel_executor_get_string(content, "name");
-		const gchar *text = nbci_kernel_executor_get_string(content, "text");
+		const gchar *name = nbci_json_object_get_string(content, "name");
+		const gchar *text = nbci_json_object_get_string(content, "text");
 		if (name != NULL && text != NULL) {
 			nbci_outputs_add_stream(cell->outputs, name, text);
 			nbci_cell_result_add_stream(cell->result, name, text);
@@ -1211,8 +1185,8 @@ nbci_kernel_executor_handle_iopub(NbciKernelExecutor *self,
 				   nbci_kernel_executor_get_boolean(content, "wait"));
 	} else if (g_strcmp0(msg_type, "update_display_data") == 0) {
 		const gchar *display_id = nbci_kernel_executor_get_display_id(content);
-		JsonObject *data = nbci_kernel_executor_get_object(content, "data");
-		JsonObject *metadata = nbci_kernel_executor_get_object(content, "metadata");
+		JsonObject *data = nbci_json_object_get_object(content, "data");
+		JsonObject *metadata = nbci_json_object_get_object(content, "metadata");
 		g_autoptr(JsonObject) empty = json_object_new();
 		if (display_id != NULL && data != NULL)
 			nbci_outputs_update_display(cell->outputs,

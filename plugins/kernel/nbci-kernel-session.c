@@ -64,25 +64,11 @@ nbci_kernel_message_free(NbciKernelMessage *message)
 	g_free(message);
 }
 
-static const gchar *
-nbci_kernel_message_get_string(JsonObject *object, const gchar *name)
-{
-	JsonNode *node;
-
-	if (object == NULL)
-		return NULL;
-	node = json_object_get_member(object, name);
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
-}
-
 /* Returns the header's msg_type, or "" when it has none. */
 const gchar *
 nbci_kernel_message_get_msg_type(NbciKernelMessage *message)
 {
-	const gchar *msg_type = nbci_kernel_message_get_string(message->header, "msg_type");
+	const gchar *msg_type = nbci_json_object_get_string(message->header, "msg_type");
 
 	return msg_type != NULL ? msg_type : "";
 }
@@ -91,21 +77,21 @@ nbci_kernel_message_get_msg_type(NbciKernelMessage *message)
 const gchar *
 nbci_kernel_message_get_msg_id(NbciKernelMessage *message)
 {
-	return nbci_kernel_message_get_string(message->header, "msg_id");
+	return nbci_json_object_get_string(message->header, "msg_id");
 }
 
 /* Returns the msg_id of the request that caused the message, or NULL. */
 const gchar *
 nbci_kernel_message_get_parent_msg_id(NbciKernelMessage *message)
 {
-	return nbci_kernel_message_get_string(message->parent_header, "msg_id");
+	return nbci_json_object_get_string(message->parent_header, "msg_id");
 }
 
 /* Returns the header's date, or NULL. */
 const gchar *
 nbci_kernel_message_get_date(NbciKernelMessage *message)
 {
-	return nbci_kernel_message_get_string(message->header, "date");
+	return nbci_json_object_get_string(message->header, "date");
 }
 
 static void
