@@ -11,6 +11,7 @@
 # Any other code gets a normal ok reply that echoes the code on stdout.
 import json
 import sys
+import time
 
 import zmq
 from jupyter_client.session import Session
@@ -69,6 +70,9 @@ def reply_execute(idents, request):
     elif code == "input":
         session.send(stdin, "input_request", {"prompt": "name? ", "password": False},
                      parent=request, ident=idents)
+        # A real kernel would now wait for the input_reply; waiting a little
+        # lets the request reach the client before the reply does.
+        time.sleep(0.5)
     elif code == "bad-signature":
         message = session.msg("stream", {"name": "stdout", "text": "forged\n"}, parent=request)
         frames = session.serialize(message, ident=[b"stream.stdout"])
