@@ -70,18 +70,18 @@ nbci_notifier_configure(NbciNotifier *self, NbciConfig *config, GError **error)
 /**
  * nbci_notifier_notify_async:
  * @self: a notifier
- * @report: the finished report
+ * @notification: the finished run: its report, title and description
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when the report was sent or sending failed
  * @user_data: data for @callback
  *
- * Sends @report.
+ * Sends @notification.
  *
  * Since: 1.0
  */
 void
 nbci_notifier_notify_async(NbciNotifier *self,
-			   NbciReport *report,
+			   NbciNotification *notification,
 			   GCancellable *cancellable,
 			   GAsyncReadyCallback callback,
 			   gpointer user_data)
@@ -89,7 +89,7 @@ nbci_notifier_notify_async(NbciNotifier *self,
 	NbciNotifierInterface *iface;
 
 	g_return_if_fail(NBCI_IS_NOTIFIER(self));
-	g_return_if_fail(NBCI_IS_REPORT(report));
+	g_return_if_fail(NBCI_IS_NOTIFICATION(notification));
 
 	iface = NBCI_NOTIFIER_GET_IFACE(self);
 	if (iface->notify_async == NULL) {
@@ -103,7 +103,7 @@ nbci_notifier_notify_async(NbciNotifier *self,
 					G_OBJECT_TYPE_NAME(self));
 		return;
 	}
-	iface->notify_async(self, report, cancellable, callback, user_data);
+	iface->notify_async(self, notification, cancellable, callback, user_data);
 }
 
 /**

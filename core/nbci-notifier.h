@@ -12,7 +12,7 @@
 #include <gio/gio.h>
 
 #include "nbci-config.h"
-#include "nbci-report.h"
+#include "nbci-notification.h"
 #include "nbci-version-macros.h"
 
 G_BEGIN_DECLS
@@ -25,7 +25,7 @@ G_DECLARE_INTERFACE(NbciNotifier, nbci_notifier, NBCI, NOTIFIER, GObject)
  * NbciNotifierInterface:
  * @configure: reads the notifier's section of the configuration and its
  *   secrets from the environment
- * @notify_async: sends the finished report
+ * @notify_async: sends the notification of a finished run
  * @notify_finish: completes @notify_async
  *
  * The virtual methods of a notifier. New methods are only ever appended,
@@ -38,7 +38,7 @@ struct _NbciNotifierInterface {
 
 	gboolean (*configure)(NbciNotifier *self, NbciConfig *config, GError **error);
 	void (*notify_async)(NbciNotifier *self,
-			     NbciReport *report,
+			     NbciNotification *notification,
 			     GCancellable *cancellable,
 			     GAsyncReadyCallback callback,
 			     gpointer user_data);
@@ -51,7 +51,7 @@ nbci_notifier_configure(NbciNotifier *self, NbciConfig *config, GError **error);
 NBCI_AVAILABLE_IN_1_0
 void
 nbci_notifier_notify_async(NbciNotifier *self,
-			   NbciReport *report,
+			   NbciNotification *notification,
 			   GCancellable *cancellable,
 			   GAsyncReadyCallback callback,
 			   gpointer user_data);

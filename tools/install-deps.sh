@@ -13,6 +13,13 @@ libglib2.0-dev
 libjson-glib-dev
 libyaml-dev
 libzmq3-dev
+libsoup-3.0-dev
+libarchive-dev
+libgnutls28-dev
+libcurl4-openssl-dev
+glib-networking
+openssl
+python3-aiosmtpd
 python3-ipykernel
 python3-jupyter-client
 python3-nbformat
