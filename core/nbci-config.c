@@ -46,10 +46,15 @@ typedef struct {
 	const gchar *const *default_strv;
 	gint64 minimum;
 	gint64 maximum;
+	/* the values a text key accepts, or NULL for any text */
+	const gchar *const *choices;
 } NbciConfigKeyInfo;
 
 static const gchar *const nbci_config_default_folder[] = {"./notebooks", NULL};
 static const gchar *const nbci_config_empty_strv[] = {NULL};
+static const gchar *const nbci_config_when_choices[] = {"always", "failure", NULL};
+static const gchar *const nbci_config_tls_choices[] = {"starttls", "tls", "none", NULL};
+static const gchar *const nbci_config_role_choices[] = {"reader", "writer", "commenter", NULL};
 
 /* Timeouts are capped at G_MAXINT32 seconds so that they fit the guint
  * that g_timeout_add_seconds() takes. */
@@ -90,11 +95,42 @@ static const NbciConfigKeyInfo nbci_config_keys[] = {
      .maximum = 65535},
     {"email.sender", NBCI_CONFIG_KIND_STRING},
     {"email.receipient", NBCI_CONFIG_KIND_STRV},
+    {"email.tls",
+     NBCI_CONFIG_KIND_STRING,
+     .default_string = "starttls",
+     .choices = nbci_config_tls_choices},
+    {"email.ca_file", NBCI_CONFIG_KIND_STRING},
     {"drive.email", NBCI_CONFIG_KIND_STRING},
     {"drive.folder", NBCI_CONFIG_KIND_STRING},
+    {"drive.role",
+     NBCI_CONFIG_KIND_STRING,
+     .default_string = "reader",
+     .choices = nbci_config_role_choices},
+    {"drive.impersonate", NBCI_CONFIG_KIND_STRING},
+    {"drive.api_url", NBCI_CONFIG_KIND_STRING, .default_string = "https://www.googleapis.com"},
+    /* when not set, the drive plugin uploads to drive.api_url + "/upload" */
+    {"drive.upload_url", NBCI_CONFIG_KIND_STRING},
+    {"slack.channel", NBCI_CONFIG_KIND_STRING},
+    {"slack.api_url", NBCI_CONFIG_KIND_STRING, .default_string = "https://slack.com/api"},
     {"notification.email", NBCI_CONFIG_KIND_BOOLEAN},
     {"notification.drive", NBCI_CONFIG_KIND_BOOLEAN},
     {"notification.slack", NBCI_CONFIG_KIND_BOOLEAN},
+    {"notification.when",
+     NBCI_CONFIG_KIND_STRING,
+     .default_string = "always",
+     .choices = nbci_config_when_choices},
+    {"notification.max_tries",
+     NBCI_CONFIG_KIND_INT,
+     "a whole number of tries from 1 to 1000",
+     .default_int = 5,
+     .minimum = 1,
+     .maximum = 1000},
+    {"notification.max_seconds",
+     NBCI_CONFIG_KIND_INT,
+     NBCI_CONFIG_SECONDS,
+     .default_int = 120,
+     .minimum = 0,
+     .maximum = G_MAXINT32},
 };
 
 /* Other spellings accepted for a key: the key pipelines already use is
@@ -364,6 +400,10 @@ nbci_config_describe_kind(const NbciConfigKeyInfo *info)
 	case NBCI_CONFIG_KIND_INT:
 		return g_strdup(info->expected != NULL ? info->expected : "a whole number");
 	case NBCI_CONFIG_KIND_STRING:
+		if (info->choices != NULL) {
+			g_autofree gchar *joined = g_strjoinv(", ", (gchar **)info->choices);
+			return g_strdup_printf("one of %s", joined);
+		}
 		return g_strdup("text");
 	case NBCI_CONFIG_KIND_STRV:
 		return g_strdup("text or a list of text");
@@ -442,6 +482,17 @@ nbci_config_value_new_from_text(const NbciConfigKeyInfo *info, const gchar *text
 			return NULL;
 		break;
 	case NBCI_CONFIG_KIND_STRING:
+		if (info->choices != NULL && !g_strv_contains(info->choices, text)) {
+			g_autofree gchar *expected = nbci_config_describe_kind(info);
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_INVALID_CONFIG,
+				    "\"%s\" must be %s, got \"%s\"",
+				    info->key,
+				    expected,
+				    text);
+			return NULL;
+		}
 		value->string = g_strdup(text);
 		break;
 	case NBCI_CONFIG_KIND_STRV:

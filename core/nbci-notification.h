@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "nbci-config.h"
+#include "nbci-plugin-registry.h"
 #include "nbci-report.h"
 #include "nbci-version-macros.h"
 
@@ -93,8 +94,12 @@ NBCI_AVAILABLE_IN_1_0
 gboolean
 nbci_notification_is_wanted(NbciNotification *self);
 NBCI_AVAILABLE_IN_1_0
+GPtrArray *
+nbci_notification_list_enabled_notifiers(NbciNotification *self);
+NBCI_AVAILABLE_IN_1_0
 guint
 nbci_notification_send_all(NbciNotification *self,
+			   NbciPluginRegistry *registry,
 			   GPtrArray *notifier_names,
 			   GCancellable *cancellable);
 
