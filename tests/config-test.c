@@ -241,13 +241,13 @@ nbci_config_test_unknown_key(void)
 	g_autofree gchar *nested = nbci_test_config_load_error("notification:\n"
 							       "  teams: 1\n");
 	g_autofree gchar *slack = nbci_test_config_load_error("slack:\n"
-							      "  channel: '#ci'\n");
+							      "  chanel: '#ci'\n");
 
 	g_assert_false(nbci_config_load_file(config, path, &error));
 	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_INVALID_CONFIG);
 	expected = g_strdup_printf("%s:4:3: unknown key \"email.hots\" (did you mean "
 				   "\"email.host\"?); known keys in \"email\": host, port, "
-				   "sender, receipient",
+				   "sender, receipient, tls, ca_file",
 				   path);
 	g_assert_cmpstr(error->message, ==, expected);
 
@@ -255,15 +255,15 @@ nbci_config_test_unknown_key(void)
 				       "configuration.yml:2:1: unknown key \"emial\" (did you "
 				       "mean \"email\"?); known keys: trace, folder, project, kernel, "
 				       "timeout, "));
-	g_assert_nonnull(strstr(top, ", email, drive, notification"));
+	g_assert_nonnull(strstr(top, ", email, drive, slack, notification"));
 	g_assert_cmpstr(nested,
 			==,
 			"configuration.yml:2:3: unknown key \"notification.teams\"; known keys "
-			"in \"notification\": email, drive, slack");
+			"in \"notification\": email, drive, slack, when, max_tries, max_seconds");
 	g_assert_cmpstr(slack,
 			==,
-			"configuration.yml:2:3: unknown key \"slack.channel\"; \"slack\" takes "
-			"no keys in the configuration file");
+			"configuration.yml:2:3: unknown key \"slack.chanel\" (did you mean "
+			"\"slack.channel\"?); known keys in \"slack\": channel, api_url");
 }
 
 static void
@@ -312,7 +312,7 @@ nbci_config_test_wrong_type(void)
 	     "default"},
 	    {"email: smtp.example.com\n",
 	     "configuration.yml:1:8: \"email\" must be a mapping with the keys host, port, "
-	     "sender, receipient, got \"smtp.example.com\""},
+	     "sender, receipient, tls, ca_file, got \"smtp.example.com\""},
 	    {"- folder\n",
 	     "configuration.yml:1:1: the configuration must be a mapping of keys such as "
 	     "\"folder: ./notebooks\", got a list"},
@@ -596,6 +596,93 @@ nbci_config_test_missing_file(void)
 	g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
 
+static void
+nbci_config_test_notification_keys(void)
+{
+	g_autoptr(NbciConfig) defaults = nbci_config_new();
+	g_autoptr(NbciConfig) config = NULL;
+	g_autoptr(NbciConfig) from_string = nbci_config_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *when = NULL;
+	g_autofree gchar *tls = NULL;
+	g_autofree gchar *role = NULL;
+	g_autofree gchar *tries = NULL;
+	g_autofree gchar *seconds = NULL;
+
+	g_assert_cmpstr(nbci_config_get_string(defaults, "notification.when"), ==, "always");
+	g_assert_cmpint(nbci_config_get_int(defaults, "notification.max_tries"), ==, 5);
+	g_assert_cmpint(nbci_config_get_int(defaults, "notification.max_seconds"), ==, 120);
+	g_assert_cmpstr(nbci_config_get_string(defaults, "email.tls"), ==, "starttls");
+	g_assert_null(nbci_config_get_string(defaults, "email.ca_file"));
+	g_assert_cmpstr(nbci_config_get_string(defaults, "drive.role"), ==, "reader");
+	g_assert_null(nbci_config_get_string(defaults, "drive.impersonate"));
+	g_assert_cmpstr(nbci_config_get_string(defaults, "drive.api_url"),
+			==,
+			"https://www.googleapis.com");
+	g_assert_null(nbci_config_get_string(defaults, "drive.upload_url"));
+	g_assert_null(nbci_config_get_string(defaults, "slack.channel"));
+	g_assert_cmpstr(nbci_config_get_string(defaults, "slack.api_url"),
+			==,
+			"https://slack.com/api");
+
+	config = nbci_test_config_load("notification:\n"
+				       "  when: failure\n"
+				       "  max_tries: 2\n"
+				       "  max_seconds: 0\n"
+				       "email:\n"
+				       "  tls: none\n"
+				       "  ca_file: /etc/ca.pem\n"
+				       "drive:\n"
+				       "  role: writer\n"
+				       "  impersonate: ci@example.com\n"
+				       "  api_url: http://127.0.0.1:8080\n"
+				       "slack:\n"
+				       "  channel: C0123\n"
+				       "  api_url: http://127.0.0.1:8081/api\n");
+	g_assert_cmpstr(nbci_config_get_string(config, "notification.when"), ==, "failure");
+	g_assert_cmpint(nbci_config_get_int(config, "notification.max_tries"), ==, 2);
+	g_assert_cmpint(nbci_config_get_int(config, "notification.max_seconds"), ==, 0);
+	g_assert_cmpstr(nbci_config_get_string(config, "email.tls"), ==, "none");
+	g_assert_cmpstr(nbci_config_get_string(config, "email.ca_file"), ==, "/etc/ca.pem");
+	g_assert_cmpstr(nbci_config_get_string(config, "drive.role"), ==, "writer");
+	g_assert_cmpstr(nbci_config_get_string(config, "drive.impersonate"), ==, "ci@example.com");
+	g_assert_cmpstr(nbci_config_get_string(config, "drive.api_url"),
+			==,
+			"http://127.0.0.1:8080");
+	g_assert_cmpstr(nbci_config_get_string(config, "slack.channel"), ==, "C0123");
+	g_assert_cmpstr(nbci_config_get_string(config, "slack.api_url"),
+			==,
+			"http://127.0.0.1:8081/api");
+
+	when = nbci_test_config_load_error("notification:\n  when: never\n");
+	g_assert_cmpstr(when,
+			==,
+			"configuration.yml:2:9: \"notification.when\" must be one of always, "
+			"failure, got \"never\"");
+	tls = nbci_test_config_load_error("email:\n  tls: ssl\n");
+	g_assert_cmpstr(tls,
+			==,
+			"configuration.yml:2:8: \"email.tls\" must be one of starttls, tls, none, "
+			"got \"ssl\"");
+	role = nbci_test_config_load_error("drive:\n  role: owner\n");
+	g_assert_cmpstr(role,
+			==,
+			"configuration.yml:2:9: \"drive.role\" must be one of reader, writer, "
+			"commenter, got \"owner\"");
+	tries = nbci_test_config_load_error("notification:\n  max_tries: 0\n");
+	g_assert_cmpstr(tries,
+			==,
+			"configuration.yml:2:14: \"notification.max_tries\" must be from 1 to "
+			"1000, got 0");
+	seconds = nbci_test_config_load_error("notification:\n  max_seconds: -1\n");
+	g_assert_true(g_str_has_prefix(seconds,
+				       "configuration.yml:2:16: \"notification.max_seconds\" must "
+				       "not be negative"));
+
+	g_assert_false(nbci_config_set_from_string(from_string, "notification.when", "x", &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_INVALID_CONFIG);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -617,5 +704,6 @@ main(int argc, char **argv)
 	g_test_add_func("/config/set-from-string", nbci_config_test_set_from_string);
 	g_test_add_func("/config/to-string-masks", nbci_config_test_to_string_masks);
 	g_test_add_func("/config/missing-file", nbci_config_test_missing_file);
+	g_test_add_func("/config/notification-keys", nbci_config_test_notification_keys);
 	return g_test_run();
 }
