@@ -124,9 +124,9 @@ nbci_smtp_message_is_plain_header(const gchar *name, const gchar *text)
  * @name: the header name, such as `Subject`
  * @text: the header's value, UTF-8
  *
- * Formats one unstructured header line. Short ASCII text stays as it is;
- * any other text becomes RFC 2047 encoded words (UTF-8, base64) on folded
- * lines, each word ending on a whole UTF-8 character.
+ * Formats one unstructured header line. Short ASCII text stays as it is.
+ * Any other text becomes RFC 2047 encoded words (UTF-8, base64) on folded
+ * lines, and each word ends on a whole UTF-8 character.
  *
  * Returns: (transfer full): the header, ending in CRLF
  */
@@ -254,7 +254,9 @@ nbci_smtp_message_append_base64(GString *out, GBytes *bytes)
 	gsize length = strlen(encoded);
 
 	for (gsize i = 0; i < length; i += NBCI_SMTP_MESSAGE_BASE64_LENGTH) {
-		g_string_append_len(out, encoded + i, MIN(NBCI_SMTP_MESSAGE_BASE64_LENGTH, length - i));
+		gsize line_length = MIN(NBCI_SMTP_MESSAGE_BASE64_LENGTH, length - i);
+
+		g_string_append_len(out, encoded + i, line_length);
 		g_string_append(out, "\r\n");
 	}
 }

@@ -22,7 +22,7 @@
 #include "nbci-smtp-notifier.h"
 #include "nbci-smtp-transfer.h"
 
-/* The environment variable that holds the login password. */
+/* The environment variable that contains the login password. */
 #define NBCI_SMTP_PASSWORD_VARIABLE "EMAIL_SENDER_PASSWORD"
 
 struct _NbciSmtpNotifier {
@@ -165,10 +165,10 @@ nbci_smtp_notifier_configure_server(NbciSmtpTransfer *transfer,
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "\"email.tls\" is none, which sends the e-mail and the password "
-				    "unencrypted and is only allowed for a server on loopback "
-				    "(localhost, 127.0.0.0/8, ::1), but \"email.host\" is \"%s\"; "
-				    "use starttls or tls",
+				    "\"email.tls\" is none, which sends the e-mail and the "
+				    "password unencrypted and is only allowed for a server on "
+				    "loopback (localhost, 127.0.0.0/8, ::1), but \"email.host\" "
+				    "is \"%s\"; use starttls or tls",
 				    host);
 			return FALSE;
 		}
@@ -258,9 +258,10 @@ static gboolean
 nbci_smtp_notifier_configure(NbciNotifier *notifier, NbciConfig *config, GError **error)
 {
 	NbciSmtpNotifier *self = NBCI_SMTP_NOTIFIER(notifier);
-	g_autoptr(NbciSmtpTransfer) transfer = nbci_smtp_transfer_new();
 	const gchar *host;
 	const gchar *password;
+	g_autoptr(NbciSmtpTransfer) transfer = nbci_smtp_transfer_new();
+	g_autofree gchar *recipients = NULL;
 
 	host = nbci_smtp_notifier_get_required(config,
 					       "email.host",
@@ -281,10 +282,11 @@ nbci_smtp_notifier_configure(NbciNotifier *notifier, NbciConfig *config, GError 
 		transfer->password = g_strdup(password);
 
 	transfer->timeout = (guint)nbci_config_get_int(config, "notification.max_seconds");
-	g_info("e-mail goes through %s from %s to %u recipients, %s",
+	recipients = g_strjoinv(", ", transfer->recipients);
+	g_info("e-mail goes through %s from %s to %s, %s",
 	       transfer->url,
 	       transfer->sender,
-	       g_strv_length(transfer->recipients),
+	       recipients,
 	       transfer->password != NULL ? "with login" : "without login");
 
 	g_clear_pointer(&self->transfer, nbci_smtp_transfer_free);
@@ -353,10 +355,10 @@ nbci_smtp_notifier_notify_async(NbciNotifier *notifier,
 				gpointer user_data)
 {
 	NbciSmtpNotifier *self = NBCI_SMTP_NOTIFIER(notifier);
-	g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
-	g_autoptr(GError) error = NULL;
 	NbciSmtpNotifierJob *job;
 	const gchar *zip_path;
+	g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
+	g_autoptr(GError) error = NULL;
 
 	g_task_set_source_tag(task, nbci_smtp_notifier_notify_async);
 	if (self->transfer == NULL) {

@@ -17,7 +17,7 @@
 #define NBCI_SMTP_TRANSFER_RESPONSE_TIMEOUT 60L
 #define NBCI_SMTP_TRANSFER_LOW_SPEED_TIME   60L
 
-/* What the debug log shows in place of a login line. */
+/* The text that replaces a login line in the debug log. */
 #define NBCI_SMTP_TRANSFER_MASK "********"
 
 typedef struct curl_slist NbciCurlSlist;
@@ -136,13 +136,13 @@ nbci_smtp_transfer_log_reply(NbciSmtpTransferState *state, const gchar *line)
 		state->error_reply = g_strdup(line);
 	}
 
-	/* 334 asks for the next login line; any other reply ends the login */
+	/* A 334 reply requests the next login line. Any other reply ends the login. */
 	if (state->in_auth && !g_str_has_prefix(line, "334"))
 		state->in_auth = FALSE;
 }
 
 /* Logs a command, with every login line masked: "AUTH PLAIN <token>" keeps
- * only its mechanism, and the lines that answer 334 challenges (AUTH
+ * only its mechanism, and the lines that reply to 334 challenges (AUTH
  * LOGIN's user name and password) are masked whole. */
 static void
 nbci_smtp_transfer_log_command(NbciSmtpTransferState *state, const gchar *line)
@@ -212,7 +212,8 @@ nbci_smtp_transfer_code_to_hint(CURLcode code)
 		return "the server offers no STARTTLS; set email.tls to tls for implicit TLS";
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-		return "set email.ca_file to the CA certificate that signed the server's certificate";
+		return "set email.ca_file to the CA certificate that signed the server's "
+		       "certificate";
 	default:
 		return NULL;
 	}
@@ -235,9 +236,12 @@ nbci_smtp_transfer_set_error(const NbciSmtpTransfer *self,
 	g_strchomp(detail);
 	if (g_str_has_suffix(detail, "."))
 		detail[strlen(detail) - 1] = '\0';
-	g_string_append_printf(message, "failed to send the e-mail through %s: %s", self->url, detail);
+	g_string_append_printf(message,
+			       "failed to send the e-mail through %s: %s",
+			       self->url,
+			       detail);
 
-	/* an SMTP error reply says more than libcurl's "RCPT failed: 550" */
+	/* an SMTP error reply gives more detail than libcurl's "RCPT failed: 550" */
 	if (state->error_reply != NULL)
 		g_string_append_printf(message, " (the server replied \"%s\")", state->error_reply);
 	if (hint != NULL)
@@ -262,7 +266,9 @@ nbci_smtp_transfer_set_options(const NbciSmtpTransfer *self,
 	/* signals cannot time out name lookups in a thread */
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 
-	curl_easy_setopt(curl, CURLOPT_USE_SSL, self->require_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+	curl_easy_setopt(curl,
+			 CURLOPT_USE_SSL,
+			 self->require_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
 	if (self->ca_file != NULL)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, self->ca_file);
 
@@ -283,10 +289,14 @@ nbci_smtp_transfer_set_options(const NbciSmtpTransfer *self,
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(curl, CURLOPT_READFUNCTION, nbci_smtp_transfer_read_cb);
 	curl_easy_setopt(curl, CURLOPT_READDATA, state);
-	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)g_bytes_get_size(state->message));
+	curl_easy_setopt(curl,
+			 CURLOPT_INFILESIZE_LARGE,
+			 (curl_off_t)g_bytes_get_size(state->message));
 
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, NBCI_SMTP_TRANSFER_CONNECT_TIMEOUT);
-	curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, NBCI_SMTP_TRANSFER_RESPONSE_TIMEOUT);
+	curl_easy_setopt(curl,
+			 CURLOPT_SERVER_RESPONSE_TIMEOUT,
+			 NBCI_SMTP_TRANSFER_RESPONSE_TIMEOUT);
 	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, NBCI_SMTP_TRANSFER_LOW_SPEED_TIME);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)self->timeout);
