@@ -15,10 +15,10 @@
  * Incomplete"; libsoup 3.2 must not follow it. */
 #define NBCI_DRIVE_STATUS_RESUME_INCOMPLETE 308
 
-/* How many 308 answers in a row may leave the upload where it was. */
+/* How many 308 responses in a row may leave the upload offset unchanged. */
 #define NBCI_DRIVE_MAX_STALLS 3
 
-/* The fields of the File resource that an upload asks for. */
+/* The fields of the File resource that an upload requests. */
 #define NBCI_DRIVE_FILE_FIELDS "fields=id,webViewLink"
 
 struct _NbciDriveApi {
@@ -147,7 +147,7 @@ nbci_drive_api_parse_object(GBytes *body, const gchar *what, GError **error)
 	const gchar *data = g_bytes_get_data(body, &size);
 	JsonNode *root;
 
-	/* the body is not quoted, because a token answer holds the token */
+	/* the body is not quoted, because a token response contains the token */
 	if (!json_parser_load_from_data(parser, data != NULL ? data : "", (gssize)size, NULL) ||
 	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
 		g_set_error(error,
@@ -285,8 +285,8 @@ nbci_drive_api_describe_file(JsonObject *metadata)
 	return g_strdup_printf("\"%s\"", name != NULL ? name : "");
 }
 
-/* Sends @request with the access token and returns the JSON object the
- * server answered with. */
+/* Sends @request with the access token and returns the JSON object of the
+ * response. */
 static JsonObject *
 nbci_drive_api_send_json(NbciDriveApi *self,
 			 NbciDriveRequest *request,
@@ -355,6 +355,17 @@ nbci_drive_api_upload_multipart(NbciDriveApi *self,
 					error);
 }
 
+/* Returns the port of @uri, or the default port of its scheme. */
+static gint
+nbci_drive_api_get_port(GUri *uri)
+{
+	gint port = g_uri_get_port(uri);
+
+	if (port != -1)
+		return port;
+	return g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") == 0 ? 443 : 80;
+}
+
 /* Makes the session URI absolute and adds supportsAllDrives=true when it
  * lacks it. It must be on the origin of the upload endpoint, because the
  * access token goes with every chunk. */
@@ -372,9 +383,10 @@ nbci_drive_api_resolve_session_uri(NbciDriveApi *self,
 
 	if (location != NULL)
 		uri = g_uri_parse_relative(base, location, G_URI_FLAGS_ENCODED, NULL);
-	if (uri == NULL || g_strcmp0(g_uri_get_scheme(uri), g_uri_get_scheme(base)) != 0 ||
+	if (uri == NULL || g_ascii_strcasecmp(g_uri_get_scheme(uri), g_uri_get_scheme(base)) != 0 ||
+	    g_uri_get_host(uri) == NULL ||
 	    g_ascii_strcasecmp(g_uri_get_host(uri), g_uri_get_host(base)) != 0 ||
-	    g_uri_get_port(uri) != g_uri_get_port(base)) {
+	    nbci_drive_api_get_port(uri) != nbci_drive_api_get_port(base)) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PROTOCOL,
@@ -437,8 +449,8 @@ nbci_drive_api_start_resumable(NbciDriveApi *self,
 	    error);
 }
 
-/* Reads how many bytes the server holds from the Range header of a 308
- * answer ("bytes=0-N"); no header means none. */
+/* Reads how many bytes the server has received from the Range header of a
+ * 308 response ("bytes=0-N"). No header means none. */
 static gboolean
 nbci_drive_api_read_range(SoupMessage *msg, gsize total, gsize *received, GError **error)
 {
@@ -466,8 +478,8 @@ nbci_drive_api_read_range(SoupMessage *msg, gsize total, gsize *received, GError
 }
 
 /* Sends the bytes from @offset on, one chunk. Returns the File resource when
- * the upload is complete; otherwise NULL, with *@offset moved to what the
- * server holds, or with @error set. */
+ * the upload is complete; otherwise NULL, with *@offset moved to the number
+ * of bytes the server has received, or with @error set. */
 static JsonObject *
 nbci_drive_api_put_chunk(NbciDriveApi *self,
 			 const gchar *session_uri,
@@ -580,7 +592,7 @@ nbci_drive_api_upload_resumable(NbciDriveApi *self,
 {
 	gsize total = g_bytes_get_size(data);
 
-	/* a session that expired answers 404: the upload starts again, once */
+	/* a session that expired returns 404, so the upload starts again, once */
 	for (guint attempt = 1;; attempt++) {
 		g_autofree gchar *session_uri = NULL;
 		g_autoptr(GError) error_local = NULL;
@@ -621,7 +633,7 @@ nbci_drive_api_upload_resumable(NbciDriveApi *self,
  * @error: return location for a #GError
  *
  * Uploads a file with `supportsAllDrives=true`, in one multipart request up
- * to 5 MiB and in chunks of a resumable upload above.
+ * to 5 MB and in chunks of a resumable upload above.
  *
  * Returns: (transfer full) (nullable): the File resource, with at least
  *   `id`, or %NULL on error

@@ -16,13 +16,15 @@ G_BEGIN_DECLS
  * folder that the service account did not create. */
 #define NBCI_DRIVE_SCOPE "https://www.googleapis.com/auth/drive"
 
-/* Google's limit for a multipart upload; larger files go resumable. */
-#define NBCI_DRIVE_MULTIPART_MAX (5 * 1024 * 1024)
+/* Drive's upload guide limits a multipart upload to 5 MB, so larger files
+ * go through a resumable upload. */
+#define NBCI_DRIVE_MULTIPART_MAX (5 * 1000 * 1000)
 
 /* Every chunk of a resumable upload but the last is a multiple of this. */
 #define NBCI_DRIVE_CHUNK_UNIT (256 * 1024)
 
-/* 8 MiB, the chunk size Google's upload guide recommends as a minimum. */
+/* 8 MiB: far fewer requests than the 256 KiB minimum, while a failed chunk
+ * is still cheap to send again. */
 #define NBCI_DRIVE_CHUNK_SIZE_DEFAULT (32 * NBCI_DRIVE_CHUNK_UNIT)
 
 /* The requests of one notification: a token, an upload and a permission. */

@@ -82,6 +82,10 @@ nbci_drive_base64url_decode(const gchar *text, gsize *length, GError **error)
 	}
 	while (padded->len % 4 != 0)
 		g_string_append_c(padded, '=');
+	if (padded->len == 0) {
+		*length = 0;
+		return (guint8 *)g_string_free(g_steal_pointer(&padded), FALSE);
+	}
 
 	/* g_base64_decode() decodes in place into at most 3/4 of the text, so
 	 * the buffer always has room for a terminating NUL. */
@@ -145,14 +149,12 @@ nbci_drive_jwt_encode_claims(const NbciDriveJwtClaims *claims)
 	return nbci_drive_jwt_encode_json(builder);
 }
 
-/* Signs @input with RSASSA-PKCS1-v1_5 and SHA-256, the JWS algorithm RS256. */
-static gchar *
-nbci_drive_jwt_sign_rs256(const gchar *private_key_pem, const gchar *input, GError **error)
+/* Imports an unencrypted RSA private key in PEM. */
+static gnutls_privkey_t
+nbci_drive_jwt_import_key(const gchar *private_key_pem, GError **error)
 {
 	const gnutls_datum_t pem = {(guchar *)private_key_pem, strlen(private_key_pem)};
-	const gnutls_datum_t data = {(guchar *)input, strlen(input)};
 	g_auto(gnutls_privkey_t) key = NULL;
-	g_auto(gnutls_datum_t) signature = {NULL, 0};
 	int rc;
 
 	rc = gnutls_privkey_init(&key);
@@ -182,6 +184,38 @@ nbci_drive_jwt_sign_rs256(const gchar *private_key_pem, const gchar *input, GErr
 				    "download a new key for the service account");
 		return NULL;
 	}
+	return g_steal_pointer(&key);
+}
+
+/**
+ * nbci_drive_jwt_check_key:
+ * @private_key_pem: the key to check
+ * @error: return location for a #GError
+ *
+ * Checks that @private_key_pem is an RSA private key in PEM that can sign
+ * a JWT with RS256.
+ *
+ * Returns: %TRUE when the key can be used
+ */
+gboolean
+nbci_drive_jwt_check_key(const gchar *private_key_pem, GError **error)
+{
+	g_auto(gnutls_privkey_t) key = nbci_drive_jwt_import_key(private_key_pem, error);
+	return key != NULL;
+}
+
+/* Signs @input with RSASSA-PKCS1-v1_5 and SHA-256, the JWS algorithm RS256. */
+static gchar *
+nbci_drive_jwt_sign_rs256(const gchar *private_key_pem, const gchar *input, GError **error)
+{
+	const gnutls_datum_t data = {(guchar *)input, strlen(input)};
+	g_auto(gnutls_privkey_t) key = NULL;
+	g_auto(gnutls_datum_t) signature = {NULL, 0};
+	int rc;
+
+	key = nbci_drive_jwt_import_key(private_key_pem, error);
+	if (key == NULL)
+		return NULL;
 	rc = gnutls_privkey_sign_data(key, GNUTLS_DIG_SHA256, 0, &data, &signature);
 	if (rc < 0) {
 		g_set_error(error,

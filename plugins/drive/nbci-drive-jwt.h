@@ -47,6 +47,8 @@ gchar *
 nbci_drive_base64url_encode(const guint8 *data, gsize length);
 guint8 *
 nbci_drive_base64url_decode(const gchar *text, gsize *length, GError **error);
+gboolean
+nbci_drive_jwt_check_key(const gchar *private_key_pem, GError **error);
 gchar *
 nbci_drive_jwt_sign(const gchar *private_key_pem,
 		    const gchar *key_id,

@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "nbci-drive-jwt.h"
 #include "nbci-drive-key.h"
 
 /* Zeroes a secret before its memory is freed. */
@@ -229,6 +230,10 @@ nbci_drive_key_load_members(NbciDriveKey *self, JsonObject *object, GError **err
 		g_prefix_error(error, "key file %s: ", self->path);
 		return FALSE;
 	}
+	if (!nbci_drive_jwt_check_key(self->private_key, error)) {
+		g_prefix_error(error, "key file %s: ", self->path);
+		return FALSE;
+	}
 
 	/* the key id is optional in a JWT header */
 	node = json_object_get_member(object, "private_key_id");
@@ -245,10 +250,11 @@ nbci_drive_key_load_members(NbciDriveKey *self, JsonObject *object, GError **err
  *
  * Loads a service-account key. The file must be a regular file that only
  * its owner may access, hold a JSON object of `type` "service_account",
- * and have `client_email`, `private_key` and `token_uri`.
+ * and have `client_email`, `private_key` (an RSA key in PEM) and
+ * `token_uri` (https, or http on loopback).
  *
  * Returns: (transfer full) (nullable): the key, or %NULL with an error that
- *   says which check failed
+ *   names the check that failed
  */
 NbciDriveKey *
 nbci_drive_key_new_from_file(const gchar *path, GError **error)
