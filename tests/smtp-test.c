@@ -660,7 +660,9 @@ test_assert_no_secret(const gchar *text)
 	g_assert_null(strstr(text, "wrong-password"));
 }
 
-/* Sends one notification and loads what the server received. */
+/* Sends the delivery's notification, or a new one from
+ * test_notification_new() when it has none, and loads what the server
+ * received. */
 static void
 test_deliver(TestFixture *fixture,
 	     NbciConfig *config,
@@ -672,7 +674,8 @@ test_deliver(TestFixture *fixture,
 	guint before = test_count_messages(fixture);
 	gboolean sent;
 
-	delivery->notification = test_notification_new(fixture, config);
+	if (delivery->notification == NULL)
+		delivery->notification = test_notification_new(fixture, config);
 	g_assert_true(test_configure(notifier, config, password, &error));
 	g_assert_no_error(error);
 	delivery->sent_after = g_get_real_time() / G_USEC_PER_SEC;
@@ -908,6 +911,57 @@ test_smtp_encoded_subject(TestFixture *fixture, gconstpointer user_data)
 	}
 }
 
+/* A report of 10,000 entries and a 3 MiB executed notebook of random
+ * bytes, which the zip cannot compress, arrive intact. */
+static void
+test_smtp_large_attachment(TestFixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciConfig) config = NULL;
+	g_auto(TestDelivery) delivery = {NULL};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *executed = NULL;
+	g_autofree guint32 *noise = NULL;
+	const gchar *recipients[] = {"team@example.com", NULL};
+	const gsize noise_words = 3 * 1024 * 1024 / sizeof(guint32);
+	NbciReport *report;
+
+	test_server_start(fixture, TEST_SERVER_PLAIN, FALSE);
+	config = test_config_new_for_server(fixture, "none", NULL);
+	delivery.notification = test_notification_new(fixture, config);
+
+	/* the zip is built when the notification is sent, from these files */
+	report = nbci_notification_get_report(delivery.notification);
+	for (guint i = 1; i < 10000; i++) {
+		g_autoptr(JsonObject) trace = json_object_new();
+		g_autoptr(JsonObject) entry = NULL;
+		g_autofree gchar *notebook = g_strdup_printf("notebooks/n%05u.ipynb", i);
+
+		json_object_set_string_member(trace, "output_type", "error");
+		json_object_set_string_member(trace, "ename", "ValueError");
+		json_object_set_string_member(trace, "evalue", notebook);
+		json_object_set_array_member(trace, "traceback", json_array_new());
+		entry = nbci_report_build_entry(notebook, (gint)i % 7, trace);
+		nbci_report_add_entry(report, entry);
+	}
+	g_assert_true(nbci_report_save(report,
+				       nbci_notification_get_report_path(delivery.notification),
+				       &error));
+	g_assert_no_error(error);
+	noise = g_new(guint32, noise_words);
+	for (gsize i = 0; i < noise_words; i++)
+		noise[i] = g_random_int();
+	executed = g_build_filename(fixture->dir, "executed", "broken.ipynb", NULL);
+	g_assert_true(g_file_set_contents(executed,
+					  (const gchar *)noise,
+					  noise_words * sizeof(guint32),
+					  &error));
+	g_assert_no_error(error);
+
+	test_deliver(fixture, config, NULL, &delivery);
+	test_assert_delivery(&delivery, recipients);
+	g_assert_cmpuint(nbci_report_get_n_entries(report), ==, 10000);
+}
+
 /* Nothing listens on the port: the error names the server and what to
  * check. */
 static void
@@ -1057,6 +1111,70 @@ test_smtp_cancelled(TestFixture *fixture, gconstpointer user_data)
 	g_cancellable_cancel(cancellable);
 	g_assert_false(test_notify(notifier, notification, cancellable, &error));
 	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+	g_assert_cmpuint(test_count_messages(fixture), ==, 0);
+}
+
+/* `notification.email` makes the core's nbci_notification_send_all() run
+ * the smtp module, which delivers. */
+static void
+test_smtp_send_all(TestFixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciPluginRegistry) registry = nbci_plugin_registry_new();
+	g_autoptr(NbciConfig) config = NULL;
+	g_autoptr(GPtrArray) names = NULL;
+	g_auto(TestDelivery) delivery = {NULL};
+
+	nbci_plugin_registry_load_default(registry);
+	test_server_start(fixture, TEST_SERVER_PLAIN, FALSE);
+	config = test_config_new_for_server(fixture, "none", NULL);
+	nbci_config_set_boolean(config, "notification.email", TRUE);
+	delivery.notification = test_notification_new(fixture, config);
+	names = nbci_notification_list_enabled_notifiers(delivery.notification);
+	g_assert_cmpuint(names->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(names, 0), ==, "smtp");
+
+	g_assert_cmpuint(nbci_notification_send_all(delivery.notification, registry, names, NULL),
+			 ==,
+			 0);
+	g_assert_cmpuint(test_count_messages(fixture), ==, 1);
+	test_delivery_load(&delivery, fixture, 1);
+	g_assert_cmpstr(test_delivery_get_string(&delivery, "mail_from"), ==, TEST_SENDER);
+	test_assert_text(&delivery);
+	test_assert_attachment(&delivery);
+}
+
+/* With the server down, nbci_notification_send_all() counts one failure
+ * and logs a warning that names the notifier and the server, without the
+ * password. The warning is checked on the stderr of a child process. */
+static void
+test_smtp_send_all_server_down(TestFixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciPluginRegistry) registry = NULL;
+	g_autoptr(NbciConfig) config = NULL;
+	g_autoptr(NbciNotification) notification = NULL;
+	g_autoptr(GPtrArray) names = NULL;
+
+	if (!g_test_subprocess()) {
+		g_test_trap_subprocess(NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+		g_test_trap_assert_passed();
+		g_test_trap_assert_stderr("*notifier smtp failed: failed to send the e-mail through "
+					  "smtp://127.0.0.1:*");
+		g_test_trap_assert_stderr_unmatched("*" TEST_PASSWORD "*");
+		return;
+	}
+
+	/* the warning goes to stderr instead of aborting the child */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	g_setenv("EMAIL_SENDER_PASSWORD", TEST_PASSWORD, TRUE);
+
+	fixture->port = test_closed_port();
+	registry = nbci_plugin_registry_new();
+	nbci_plugin_registry_load_default(registry);
+	config = test_config_new_for_server(fixture, "none", NULL);
+	nbci_config_set_boolean(config, "notification.email", TRUE);
+	notification = test_notification_new(fixture, config);
+	names = nbci_notification_list_enabled_notifiers(notification);
+	g_assert_cmpuint(nbci_notification_send_all(notification, registry, names, NULL), ==, 1);
 	g_assert_cmpuint(test_count_messages(fixture), ==, 0);
 }
 
@@ -1216,8 +1334,11 @@ main(int argc, char **argv)
 	test_add("/smtp/untrusted-certificate", test_smtp_untrusted_certificate);
 	test_add("/smtp/recipients", test_smtp_recipients);
 	test_add("/smtp/encoded-subject", test_smtp_encoded_subject);
+	test_add("/smtp/large-attachment", test_smtp_large_attachment);
 	test_add("/smtp/server-down", test_smtp_server_down);
 	test_add("/smtp/cancelled", test_smtp_cancelled);
+	test_add("/smtp/send-all", test_smtp_send_all);
+	test_add("/smtp/send-all-server-down", test_smtp_send_all_server_down);
 	test_add("/smtp/log-masks-login", test_smtp_log_masks_login);
 	test_add("/smtp/proxy-variables", test_smtp_proxy_variables);
 

@@ -261,26 +261,19 @@ nbci_smtp_message_append_base64(GString *out, GBytes *bytes)
 	}
 }
 
-/* Writes the filename parameters of Content-Disposition: an ASCII
- * filename for every reader, and the exact UTF-8 name as RFC 2231's
- * filename* when the name is not plain ASCII. */
+/* Writes a name parameter as a quoted string. The core names the zip in
+ * ASCII letters, digits, ".", "_" and "-", so any other byte becomes "_"
+ * here rather than needing RFC 2231 encoding. */
 static void
 nbci_smtp_message_append_filename(GString *out, const gchar *param, const gchar *name)
 {
-	g_autofree gchar *fallback = g_strdup(name);
-	gboolean plain = TRUE;
+	g_autofree gchar *ascii = g_strdup(name);
 
-	for (gchar *p = fallback; *p != '\0'; p++) {
-		if ((guchar)*p < 0x20 || (guchar)*p >= 0x7f || *p == '"' || *p == '\\') {
+	for (gchar *p = ascii; *p != '\0'; p++) {
+		if ((guchar)*p < 0x20 || (guchar)*p >= 0x7f || *p == '"' || *p == '\\')
 			*p = '_';
-			plain = FALSE;
-		}
 	}
-	g_string_append_printf(out, "; %s=\"%s\"", param, fallback);
-	if (!plain) {
-		g_autofree gchar *escaped = g_uri_escape_string(name, NULL, FALSE);
-		g_string_append_printf(out, ";\r\n %s*=UTF-8''%s", param, escaped);
-	}
+	g_string_append_printf(out, "; %s=\"%s\"", param, ascii);
 }
 
 static void

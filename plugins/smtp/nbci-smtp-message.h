@@ -15,7 +15,8 @@ G_BEGIN_DECLS
  * @recipients: the To addresses
  * @subject: the subject, UTF-8
  * @text: the body, UTF-8, lines ending in LF or CRLF
- * @attachment_name: the attachment's file name, UTF-8
+ * @attachment_name: the attachment's file name, in ASCII (other bytes
+ *   become `_`)
  * @attachment: the attachment's bytes, sent as application/zip
  * @date: the Date header's time
  *
