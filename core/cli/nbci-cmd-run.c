@@ -5,8 +5,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "nbci-cli.h"
 
@@ -65,6 +67,64 @@ nbci_cmd_run_check_seconds(const gchar *option, gint value, GError **error)
 	return TRUE;
 }
 
+static gboolean
+nbci_cmd_run_check_not_empty(const gchar *option, const gchar *value, GError **error)
+{
+	if (value != NULL && value[0] == '\0') {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    "%s must not be empty",
+			    option);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Checks that the report and the executed notebooks can be written before
+ * any notebook runs, so that a typo never costs a whole run. */
+static gboolean
+nbci_cmd_run_check_outputs(NbciConfig *config, GError **error)
+{
+	const gchar *report_path = nbci_config_get_string(config, "report");
+	const gchar *output_dir = nbci_config_get_string(config, "output_dir");
+	g_autofree gchar *report_dir = NULL;
+
+	if (g_file_test(report_path, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    "report path %s is a folder; pass a file name such as %s/nbci-report.json",
+			    report_path,
+			    report_path);
+		return FALSE;
+	}
+	report_dir = g_path_get_dirname(report_path);
+	if (access(report_dir, W_OK) != 0) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    "cannot write the report %s: folder %s %s",
+			    report_path,
+			    report_dir,
+			    g_file_test(report_dir, G_FILE_TEST_IS_DIR) ? "is not writable"
+								    : "does not exist");
+		return FALSE;
+	}
+	if (output_dir == NULL)
+		return TRUE;
+	if (g_mkdir_with_parents(output_dir, 0755) != 0 || access(output_dir, W_OK) != 0) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    "cannot write executed notebooks into %s: %s",
+			    output_dir,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* Loads the configuration file, then lets the command line override it. */
 static NbciConfig *
 nbci_cmd_run_build_config(NbciCmdRunOptions *options, GError **error)
@@ -79,6 +139,10 @@ nbci_cmd_run_build_config(NbciCmdRunOptions *options, GError **error)
 			return NULL;
 	}
 
+	if (!nbci_cmd_run_check_not_empty("--report", options->report_path, error) ||
+	    !nbci_cmd_run_check_not_empty("--output-dir", options->output_dir, error) ||
+	    !nbci_cmd_run_check_not_empty("--kernel", options->kernel, error))
+		return NULL;
 	if (!nbci_cmd_run_check_seconds("--timeout", options->timeout, error) ||
 	    !nbci_cmd_run_check_seconds("--startup-timeout", options->startup_timeout, error) ||
 	    !nbci_cmd_run_check_seconds("--notebook-timeout", options->notebook_timeout, error))
@@ -135,6 +199,15 @@ nbci_cmd_run_notebook_finished_cb(NbciRunner *runner,
 		nbci_console_print("PASS %s (%.1f s)\n", notebook, seconds);
 }
 
+static gboolean
+nbci_cmd_run_quit_cb(gpointer user_data)
+{
+	NbciCmdRunState *state = user_data;
+
+	g_main_loop_quit(state->loop);
+	return G_SOURCE_REMOVE;
+}
+
 static gpointer
 nbci_cmd_run_thread_cb(gpointer user_data)
 {
@@ -144,7 +217,10 @@ nbci_cmd_run_thread_cb(gpointer user_data)
 				    state->notebooks,
 				    state->cancellable,
 				    &state->error);
-	g_main_loop_quit(state->loop);
+
+	/* The run may end before the main loop starts, and a quit before
+	 * g_main_loop_run() is lost; a source waits for the loop instead. */
+	g_idle_add(nbci_cmd_run_quit_cb, state);
 	return NULL;
 }
 
@@ -295,7 +371,7 @@ nbci_cmd_run(gint argc, gchar **argv)
 					 "Exit status: 0 all passed, 1 a cell failed or a notebook "
 					 "is invalid, 2 usage or configuration error, 3 nothing "
 					 "could run, 4 the only failures were timeouts or dead "
-					 "kernels, 130 interrupted.");
+					 "kernels, 130 or 143 interrupted by SIGINT or SIGTERM.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
@@ -304,6 +380,8 @@ nbci_cmd_run(gint argc, gchar **argv)
 	nbci_console_init(stdout);
 	config = nbci_cmd_run_build_config(&options, &error);
 	if (config == NULL)
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (!nbci_cmd_run_check_outputs(config, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (nbci_config_get_boolean(config, "trace") && nbci_cli_globals.verbosity >= 0) {
 		g_autofree gchar *dump = nbci_config_to_string(config);
