@@ -1257,6 +1257,53 @@ test_smtp_log_masks_login(TestFixture *fixture, gconstpointer user_data)
 	}
 }
 
+/* Without email.port the port follows email.tls, and an IPv6 address is
+ * put in brackets; the URL is read from the info log that configure
+ * writes. This runs in a child process, because it replaces the log
+ * writer. */
+static void
+test_smtp_default_ports(TestFixture *fixture, gconstpointer user_data)
+{
+	struct {
+		const gchar *host;
+		const gchar *tls;
+		const gchar *url;
+	} cases[] = {
+	    {"mail.example.com", "starttls", "smtp://mail.example.com:587 "},
+	    {"mail.example.com", "tls", "smtps://mail.example.com:465 "},
+	    {"127.0.0.1", "none", "smtp://127.0.0.1:25 "},
+	    {"::1", "none", "smtp://[::1]:25 "},
+	    {"[::1]", "tls", "smtps://[::1]:465 "},
+	};
+	TestLog log = {0};
+
+	if (!g_test_subprocess()) {
+		g_test_trap_subprocess(NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+		g_test_trap_assert_passed();
+		return;
+	}
+
+	g_mutex_init(&log.mutex);
+	log.text = g_string_new(NULL);
+	g_log_set_writer_func(test_log_writer_cb, &log, NULL);
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(NbciNotifier) notifier = test_notifier_new();
+		g_autoptr(NbciConfig) config = test_config_new("email:\n"
+							       "  sender: " TEST_SENDER "\n"
+							       "  receipient: team@example.com\n");
+		g_autoptr(GError) error = NULL;
+
+		nbci_config_set_string(config, "email.host", cases[i].host);
+		nbci_config_set_string(config, "email.tls", cases[i].tls);
+		g_string_truncate(log.text, 0);
+		g_assert_true(test_configure(notifier, config, NULL, &error));
+		g_assert_no_error(error);
+		g_test_message("log:\n%s", log.text->str);
+		g_assert_nonnull(strstr(log.text->str, cases[i].url));
+	}
+}
+
 /* libcurl takes the proxy from all_proxy: a proxy that is down fails the
  * STARTTLS session, while `email.tls: none` to loopback goes direct and
  * is delivered. This runs in a child process, because it sets the proxy
@@ -1340,6 +1387,7 @@ main(int argc, char **argv)
 	test_add("/smtp/send-all", test_smtp_send_all);
 	test_add("/smtp/send-all-server-down", test_smtp_send_all_server_down);
 	test_add("/smtp/log-masks-login", test_smtp_log_masks_login);
+	test_add("/smtp/default-ports", test_smtp_default_ports);
 	test_add("/smtp/proxy-variables", test_smtp_proxy_variables);
 
 	status = g_test_run();
