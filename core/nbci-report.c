@@ -177,9 +177,12 @@ nbci_report_format_notebook_path(const gchar *path)
 
 	absolute = g_canonicalize_filename(path, cwd);
 	cwd_len = strlen(cwd);
+
+	/* The report is JSON, so a file name that is not UTF-8 is shown with
+	 * its invalid bytes replaced. */
 	if (g_str_has_prefix(absolute, cwd) && absolute[cwd_len] == G_DIR_SEPARATOR)
-		return g_strdup(absolute + cwd_len + 1);
-	return g_steal_pointer(&absolute);
+		return g_utf8_make_valid(absolute + cwd_len + 1, -1);
+	return g_utf8_make_valid(absolute, -1);
 }
 
 /**

@@ -6,11 +6,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nbci-private.h"
 #include "nbci-util-private.h"
@@ -526,6 +529,71 @@ nbci_json_node_to_data_sorted(JsonNode *node, guint indent, gsize *length)
  *
  * Returns: %TRUE on success
  */
+/* Follows @path's chain of symbolic links to the final name, which may not
+ * exist yet. */
+static gchar *
+nbci_file_resolve_link(const gchar *path, GError **error)
+{
+	g_autofree gchar *current = g_strdup(path);
+
+	/* Linux gives up on a chain of more than 40 links (ELOOP). */
+	for (guint i = 0; i < 40; i++) {
+		g_autofree gchar *dirname = NULL;
+		g_autofree gchar *target = NULL;
+
+		if (!g_file_test(current, G_FILE_TEST_IS_SYMLINK))
+			return g_steal_pointer(&current);
+		target = g_file_read_link(current, error);
+		if (target == NULL)
+			return NULL;
+		dirname = g_path_get_dirname(current);
+		g_free(current);
+		current = g_canonicalize_filename(target, dirname);
+	}
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_TOO_MANY_LINKS,
+		    "failed to write %s: too many levels of symbolic links",
+		    path);
+	return NULL;
+}
+
+static gboolean
+nbci_file_write_through(const gchar *path, const gchar *data, gsize length, GError **error)
+{
+	gsize written = 0;
+	gint fd = g_open(path, O_WRONLY | O_CLOEXEC, 0);
+
+	if (fd < 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errsv),
+			    "failed to open %s: %s",
+			    path,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	while (written < length) {
+		gssize n = write(fd, data + written, length - written);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			gint errsv = errno;
+			g_close(fd, NULL);
+			g_set_error(error,
+				    G_IO_ERROR,
+				    g_io_error_from_errno(errsv),
+				    "failed to write %s: %s",
+				    path,
+				    g_strerror(errsv));
+			return FALSE;
+		}
+		written += (gsize)n;
+	}
+	return g_close(fd, error);
+}
+
 gboolean
 nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, GError **error)
 {
@@ -535,6 +603,29 @@ nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, G
 
 	g_return_val_if_fail(path != NULL, FALSE);
 	g_return_val_if_fail(data != NULL || length == 0, FALSE);
+
+	/* A symbolic link is followed, so that its target gets the new
+	 * content instead of the link being replaced by a file. */
+	if (g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+		g_autofree gchar *target = nbci_file_resolve_link(path, error);
+		if (target == NULL)
+			return FALSE;
+		return nbci_file_replace_contents(target, data, length, error);
+	}
+
+	/* A device or pipe, such as /dev/null, is written through: renaming a
+	 * file over it would replace the device node. */
+	if (g_stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_IS_DIRECTORY,
+				    "failed to write %s: it is a folder",
+				    path);
+			return FALSE;
+		}
+		return nbci_file_write_through(path, data, length, error);
+	}
 
 	dirname = g_path_get_dirname(path);
 	if (g_mkdir_with_parents(dirname, 0755) != 0) {

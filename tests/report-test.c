@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "nbci-private.h"
 
@@ -80,6 +81,40 @@ nbci_report_test_save_and_load(void)
 }
 
 static void
+nbci_report_test_save_through_symlink(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-report-XXXXXX", NULL);
+	g_autofree gchar *link = g_build_filename(dir, "link.json", NULL);
+	g_autofree gchar *target = g_build_filename(dir, "target.json", NULL);
+	g_autoptr(NbciReport) report = nbci_report_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *data = NULL;
+
+	/* The link points at a file that does not exist yet. */
+	g_assert_cmpint(symlink("target.json", link), ==, 0);
+	g_assert_true(nbci_report_save(report, link, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
+	g_assert_true(g_file_get_contents(target, &data, NULL, NULL));
+	g_assert_cmpstr(data, ==, "[]\n");
+	g_unlink(link);
+	g_unlink(target);
+	g_rmdir(dir);
+}
+
+static void
+nbci_report_test_save_to_folder(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-report-XXXXXX", NULL);
+	g_autoptr(NbciReport) report = nbci_report_new();
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(nbci_report_save(report, dir, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
+	g_rmdir(dir);
+}
+
+static void
 nbci_report_test_load_invalid(void)
 {
 	g_autofree gchar *dir = g_dir_make_tmp("nbci-report-XXXXXX", NULL);
@@ -112,10 +147,13 @@ nbci_report_test_notebook_path(void)
 	g_autofree gchar *shown_inside = nbci_report_format_notebook_path(inside);
 	g_autofree gchar *shown_dot = nbci_report_format_notebook_path("./nb/a.ipynb");
 	g_autofree gchar *shown_outside = nbci_report_format_notebook_path("/nbci-elsewhere/a.ipynb");
+	g_autofree gchar *shown_invalid =
+	    nbci_report_format_notebook_path("/nbci-elsewhere/bad\xff.ipynb");
 
 	g_assert_cmpstr(shown_inside, ==, "nb/a.ipynb");
 	g_assert_cmpstr(shown_dot, ==, "nb/a.ipynb");
 	g_assert_cmpstr(shown_outside, ==, "/nbci-elsewhere/a.ipynb");
+	g_assert_cmpstr(shown_invalid, ==, "/nbci-elsewhere/bad\xef\xbf\xbd.ipynb");
 }
 
 int
@@ -126,6 +164,8 @@ main(int argc, char **argv)
 	g_test_add_func("/report/empty", nbci_report_test_empty);
 	g_test_add_func("/report/entry-keys", nbci_report_test_entry_keys);
 	g_test_add_func("/report/save-and-load", nbci_report_test_save_and_load);
+	g_test_add_func("/report/save-through-symlink", nbci_report_test_save_through_symlink);
+	g_test_add_func("/report/save-to-folder", nbci_report_test_save_to_folder);
 	g_test_add_func("/report/load-invalid", nbci_report_test_load_invalid);
 	g_test_add_func("/report/notebook-path", nbci_report_test_notebook_path);
 	return g_test_run();
