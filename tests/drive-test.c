@@ -579,11 +579,11 @@ static void
 test_drive_key_mode(TestDrive *fixture, gconstpointer user_data)
 {
 	const guint modes[] = {0644, 0640, 0604, 0620, 0660};
-	g_autofree gchar *fix = g_strdup_printf("chmod 600 %s", fixture->key_path);
+	g_autofree gchar *chmod_command = g_strdup_printf("chmod 600 %s", fixture->key_path);
 
 	for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
 		g_autofree gchar *mode = g_strdup_printf("mode %04o", modes[i]);
-		const gchar *fragments[] = {fixture->key_path, mode, fix, NULL};
+		const gchar *fragments[] = {fixture->key_path, mode, chmod_command, NULL};
 
 		g_assert_cmpint(g_chmod(fixture->key_path, modes[i]), ==, 0);
 		test_assert_configure_fails(fixture, NBCI_ERROR_INVALID_CONFIG, fragments);
@@ -612,27 +612,60 @@ test_drive_key_unset(TestDrive *fixture, gconstpointer user_data)
 	test_assert_configure_fails(fixture, NBCI_ERROR_INVALID_CONFIG, fragments);
 }
 
-/* A folder, and for a user other than root a file without read
- * permission, cannot be read as a key. */
+/* A folder cannot be read as a key. */
 static void
-test_drive_key_unreadable(TestDrive *fixture, gconstpointer user_data)
+test_drive_key_folder(TestDrive *fixture, gconstpointer user_data)
 {
 	g_autofree gchar *folder = g_build_filename(fixture->dir, "folder.json", NULL);
-	const gchar *folder_fragments[] = {folder, "not a regular file", NULL};
-	const gchar *file_fragments[] = {"cannot read key file", fixture->key_path, NULL};
+	const gchar *fragments[] = {folder, "not a regular file", NULL};
 
 	g_assert_cmpint(g_mkdir(folder, 0700), ==, 0);
 	g_setenv("DRIVE_CREDENTIALS", folder, TRUE);
-	test_assert_configure_fails(fixture, NBCI_ERROR_INVALID_CONFIG, folder_fragments);
+	test_assert_configure_fails(fixture, NBCI_ERROR_INVALID_CONFIG, fragments);
+}
 
-	if (geteuid() == 0) {
-		g_test_skip("root reads a file of mode 0000");
+/* A key file of mode 0000 cannot be read. Root reads any file, so the check
+ * runs in a child process that, under root, becomes the user nobody. */
+static void
+test_drive_key_unreadable(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NbciDriveKey) key = NULL;
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *json = NULL;
+
+	if (g_test_subprocess()) {
+		const gchar *key_path = g_getenv("DRIVE_CREDENTIALS");
+
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) {
+			g_test_skip("cannot switch from root to the user nobody");
+			return;
+		}
+		key = nbci_drive_key_new_from_file(key_path, &error);
+		g_assert_null(key);
+		g_assert_error(error, NBCI_ERROR, NBCI_ERROR_INVALID_CONFIG);
+		g_assert_nonnull(strstr(error->message, "cannot read key file"));
+		g_assert_nonnull(strstr(error->message, key_path));
+		g_assert_nonnull(strstr(error->message, "Permission denied"));
 		return;
 	}
-	g_setenv("DRIVE_CREDENTIALS", fixture->key_path, TRUE);
-	g_assert_cmpint(g_chmod(fixture->key_path, 0000), ==, 0);
-	test_assert_configure_fails(fixture, NBCI_ERROR_INVALID_CONFIG, file_fragments);
-	g_assert_cmpint(g_chmod(fixture->key_path, 0600), ==, 0);
+
+	/* the folder lets every user reach the file, and the file lets none
+	 * read it */
+	dir = g_dir_make_tmp("nbci-drive-test-XXXXXX", &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_chmod(dir, 0711), ==, 0);
+	path = g_build_filename(dir, "service-account.json", NULL);
+	json = test_build_key_json(test_key.private_pem, "https://oauth2.googleapis.com/token");
+	test_write_key_file(path, json);
+	g_assert_cmpint(g_chmod(path, 0000), ==, 0);
+	g_setenv("DRIVE_CREDENTIALS", path, TRUE);
+
+	g_test_trap_subprocess(NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+	g_unsetenv("DRIVE_CREDENTIALS");
+	test_remove_tree(dir);
+	g_test_trap_assert_passed();
 }
 
 static void
@@ -1109,7 +1142,8 @@ main(int argc, char **argv)
 	test_add("/drive/key/mode", test_drive_key_mode);
 	test_add("/drive/key/missing", test_drive_key_missing);
 	test_add("/drive/key/unset", test_drive_key_unset);
-	test_add("/drive/key/unreadable", test_drive_key_unreadable);
+	test_add("/drive/key/folder", test_drive_key_folder);
+	g_test_add_func("/drive/key/unreadable", test_drive_key_unreadable);
 	test_add("/drive/key/not-json", test_drive_key_not_json);
 	test_add("/drive/key/not-service-account", test_drive_key_not_service_account);
 	test_add("/drive/configure/no-storage", test_drive_configure_no_storage);
