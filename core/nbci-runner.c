@@ -52,6 +52,8 @@ struct _NbciRunner {
 	GPtrArray *kernelspecs; /* of NbciKernelspec, loaded on first use */
 	guint counts[NBCI_NOTEBOOK_OUTCOME_LAST];
 	guint n_notebooks;
+	gchar *failed_copy_dir; /* for failing notebooks when output_dir is not set */
+	GHashTable *executed_paths; /* notebook as the report shows it → saved copy */
 };
 
 enum {
@@ -90,6 +92,8 @@ nbci_runner_dispose(GObject *object)
 	g_clear_object(&self->registry);
 	g_clear_object(&self->report);
 	g_clear_pointer(&self->kernelspecs, g_ptr_array_unref);
+	g_clear_pointer(&self->failed_copy_dir, g_free);
+	g_clear_pointer(&self->executed_paths, g_hash_table_unref);
 	G_OBJECT_CLASS(nbci_runner_parent_class)->dispose(object);
 }
 
@@ -174,6 +178,7 @@ static void
 nbci_runner_init(NbciRunner *self)
 {
 	self->report = nbci_report_new();
+	self->executed_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
@@ -585,18 +590,32 @@ nbci_runner_execute_cells(NbciRunner *self,
 	}
 }
 
+/* Saves the executed notebook into output_dir, or, when that is not set,
+ * a failing notebook into the folder nbci_runner_set_failed_copy_dir()
+ * gave, for the notifiers' attachment. */
 static void
-nbci_runner_save_executed(NbciRunner *self, NbciNotebook *notebook, NbciNotebookPath *path)
+nbci_runner_save_executed(NbciRunner *self,
+			  NbciNotebook *notebook,
+			  NbciNotebookPath *path,
+			  const gchar *display_path,
+			  NbciNotebookOutcome outcome)
 {
 	const gchar *output_dir = nbci_config_get_string(self->config, "output_dir");
 	g_autofree gchar *target = NULL;
 	g_autoptr(GError) error = NULL;
 
+	if (output_dir == NULL && outcome != NBCI_NOTEBOOK_OUTCOME_PASSED)
+		output_dir = self->failed_copy_dir;
 	if (output_dir == NULL)
 		return;
 	target = g_build_filename(output_dir, path->relative, NULL);
-	if (!nbci_notebook_save(notebook, target, &error))
+	if (!nbci_notebook_save(notebook, target, &error)) {
 		g_warning("failed to write the executed notebook %s: %s", target, error->message);
+		return;
+	}
+	g_hash_table_replace(self->executed_paths,
+			     g_strdup(display_path),
+			     g_steal_pointer(&target));
 }
 
 /* Runs one notebook and stores its outcome and report entry in @result. */
@@ -668,7 +687,7 @@ nbci_runner_run_notebook(NbciRunner *self,
 	nbci_cell_executor_shutdown(executor);
 
 	if (result->outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED)
-		nbci_runner_save_executed(self, notebook, path);
+		nbci_runner_save_executed(self, notebook, path, display_path, result->outcome);
 }
 
 static gboolean
@@ -754,6 +773,45 @@ nbci_runner_run(NbciRunner *self,
 			      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
 	}
 	return !g_cancellable_set_error_if_cancelled(cancellable, error);
+}
+
+/**
+ * nbci_runner_set_failed_copy_dir:
+ * @self: a runner
+ * @dir: (nullable): a folder for the executed copies of failing notebooks
+ *
+ * Makes the runner save the executed copy of each notebook that fails into
+ * @dir, below the same relative path as with `output_dir`, when
+ * `output_dir` is not set. Notifiers attach these copies.
+ *
+ * Since: 1.0
+ */
+void
+nbci_runner_set_failed_copy_dir(NbciRunner *self, const gchar *dir)
+{
+	g_return_if_fail(NBCI_IS_RUNNER(self));
+	g_free(self->failed_copy_dir);
+	self->failed_copy_dir = g_strdup(dir);
+}
+
+/**
+ * nbci_runner_get_executed_path:
+ * @self: a runner
+ * @notebook: a notebook path as the report shows it
+ *
+ * Gets where the executed copy of @notebook was saved, into `output_dir`
+ * or the folder of nbci_runner_set_failed_copy_dir().
+ *
+ * Returns: (nullable): the path of the copy, or %NULL when none was saved
+ *
+ * Since: 1.0
+ */
+const gchar *
+nbci_runner_get_executed_path(NbciRunner *self, const gchar *notebook)
+{
+	g_return_val_if_fail(NBCI_IS_RUNNER(self), NULL);
+	g_return_val_if_fail(notebook != NULL, NULL);
+	return g_hash_table_lookup(self->executed_paths, notebook);
 }
 
 /**

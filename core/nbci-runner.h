@@ -61,6 +61,12 @@ nbci_runner_run(NbciRunner *self,
 		GCancellable *cancellable,
 		GError **error);
 NBCI_AVAILABLE_IN_1_0
+void
+nbci_runner_set_failed_copy_dir(NbciRunner *self, const gchar *dir);
+NBCI_AVAILABLE_IN_1_0
+const gchar *
+nbci_runner_get_executed_path(NbciRunner *self, const gchar *notebook);
+NBCI_AVAILABLE_IN_1_0
 NbciReport *
 nbci_runner_get_report(NbciRunner *self);
 NBCI_AVAILABLE_IN_1_0
