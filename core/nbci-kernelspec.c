@@ -212,6 +212,36 @@ nbci_kernelspec_parse(NbciKernelspec *self, JsonObject *root, const gchar *path,
 	return TRUE;
 }
 
+/* Loads @path into @parser, rejecting JSON nested too deep for the parser. */
+static gboolean
+nbci_kernelspec_load_json(JsonParser *parser, const gchar *path, GError **error)
+{
+	gsize length = 0;
+	g_autofree gchar *data = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	if (!g_file_get_contents(path, &data, &length, error))
+		return FALSE;
+	if (!nbci_json_check_depth(data, length, NBCI_JSON_MAX_DEPTH)) {
+		g_set_error(error,
+			    JSON_PARSER_ERROR,
+			    JSON_PARSER_ERROR_PARSE,
+			    "%s: JSON nested deeper than %u levels",
+			    path,
+			    (guint)NBCI_JSON_MAX_DEPTH);
+		return FALSE;
+	}
+	if (!json_parser_load_from_data(parser, data, (gssize)length, &error_local)) {
+		/* json-glib names the text "<data>"; name the file instead. */
+		const gchar *reason = error_local->message;
+		if (g_str_has_prefix(reason, "<data>"))
+			reason += strlen("<data>");
+		g_set_error(error, error_local->domain, error_local->code, "%s%s", path, reason);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /**
  * nbci_kernelspec_new_from_dir:
  * @resource_dir: a kernelspec folder, which contains `kernel.json`
@@ -241,7 +271,7 @@ nbci_kernelspec_new_from_dir(const gchar *resource_dir, GError **error)
 
 	dir = g_canonicalize_filename(resource_dir, NULL);
 	path = g_build_filename(dir, "kernel.json", NULL);
-	if (!json_parser_load_from_file(parser, path, &error_local)) {
+	if (!nbci_kernelspec_load_json(parser, path, &error_local)) {
 		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
 			g_set_error(error,
 				    NBCI_ERROR,

@@ -911,6 +911,15 @@ nbci_notebook_parse(const gchar *data, gsize length, const gchar *path, GError *
 		return NULL;
 	}
 
+	if (!nbci_json_check_depth(data, length, NBCI_JSON_MAX_DEPTH)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_NOTEBOOK_FORMAT,
+			    "invalid notebook %s: JSON nested deeper than %u levels",
+			    path,
+			    (guint)NBCI_JSON_MAX_DEPTH);
+		return NULL;
+	}
 	parser = json_parser_new();
 	g_signal_connect(parser, "error", G_CALLBACK(nbci_notebook_parser_error_cb), &location);
 	if (!json_parser_load_from_data(parser, data, (gssize)length, &error_local)) {

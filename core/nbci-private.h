@@ -53,6 +53,17 @@ NBCI_PRIVATE_API
 JsonObject *
 nbci_json_object_get_object(JsonObject *object, const gchar *name);
 
+/* JSON nested deeper than this is rejected before json-glib parses it,
+ * because its recursive parser would overflow the stack. Python's json
+ * module already fails near this depth (RecursionError), so no Jupyter
+ * tool reads such a file. */
+#define NBCI_JSON_MAX_DEPTH 1000
+
+/* Returns FALSE when @data nests arrays and objects deeper than @max_depth. */
+NBCI_PRIVATE_API
+gboolean
+nbci_json_check_depth(const gchar *data, gsize length, guint max_depth);
+
 /* Formats a time as Jupyter headers do: 2024-05-01T12:00:00.123456Z. */
 NBCI_PRIVATE_API
 gchar *

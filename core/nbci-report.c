@@ -125,12 +125,28 @@ nbci_report_new_from_file(const gchar *path, GError **error)
 {
 	JsonNode *root;
 	JsonArray *entries;
+	gsize length = 0;
+	g_autofree gchar *data = NULL;
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(NbciReport) self = NULL;
 
 	g_return_val_if_fail(path != NULL, NULL);
 
-	if (!json_parser_load_from_mapped_file(parser, path, error)) {
+	if (!g_file_get_contents(path, &data, &length, error)) {
+		g_prefix_error(error, "failed to load report %s: ", path);
+		return NULL;
+	}
+	if (!nbci_json_check_depth(data, length, NBCI_JSON_MAX_DEPTH)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    "report %s nests JSON deeper than %u levels; pass the file that nbci "
+			    "run wrote",
+			    path,
+			    (guint)NBCI_JSON_MAX_DEPTH);
+		return NULL;
+	}
+	if (!json_parser_load_from_data(parser, data, (gssize)length, error)) {
 		g_prefix_error(error, "failed to load report %s: ", path);
 		return NULL;
 	}

@@ -701,3 +701,31 @@ nbci_json_object_get_object(JsonObject *object, const gchar *name)
 		return NULL;
 	return json_node_get_object(node);
 }
+
+gboolean
+nbci_json_check_depth(const gchar *data, gsize length, guint max_depth)
+{
+	guint depth = 0;
+	gboolean in_string = FALSE;
+
+	for (gsize i = 0; i < length; i++) {
+		gchar c = data[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = FALSE;
+			continue;
+		}
+		if (c == '"') {
+			in_string = TRUE;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return FALSE;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return TRUE;
+}

@@ -906,6 +906,27 @@ nbci_notebook_test_util_timestamp(void)
 	g_assert_cmpstr(local_text, ==, "2024-05-01T12:00:07.500000Z");
 }
 
+static void
+nbci_notebook_test_deep_json(void)
+{
+	g_autoptr(GString) data = g_string_new("{\"nbformat\": 4, \"nbformat_minor\": 2, "
+					       "\"cells\": [], \"metadata\": {\"x\": ");
+	g_autoptr(NbciNotebook) notebook = NULL;
+	g_autoptr(GError) error = NULL;
+
+	/* Deep enough to overflow json-glib's recursive parser. */
+	for (guint i = 0; i < 200000; i++)
+		g_string_append_c(data, '[');
+	for (guint i = 0; i < 200000; i++)
+		g_string_append_c(data, ']');
+	g_string_append(data, "}}");
+	notebook = nbci_notebook_new_from_data(data->str, (gssize)data->len, "deep.ipynb", &error);
+	g_assert_null(notebook);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_NOTEBOOK_FORMAT);
+	g_assert_nonnull(strstr(error->message, "deep.ipynb"));
+	g_assert_nonnull(strstr(error->message, "nested deeper than 1000 levels"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -917,6 +938,7 @@ main(int argc, char **argv)
 	g_test_add_func("/notebook/upgrade-v3", nbci_notebook_test_upgrade_v3);
 	g_test_add_func("/notebook/upgrade-v2", nbci_notebook_test_upgrade_v2);
 	g_test_add_func("/notebook/upgrade-outputs", nbci_notebook_test_upgrade_outputs);
+	g_test_add_func("/notebook/deep-json", nbci_notebook_test_deep_json);
 	g_test_add_func("/notebook/broken-json", nbci_notebook_test_broken_json);
 	g_test_add_func("/notebook/broken-json-file", nbci_notebook_test_broken_json_file);
 	g_test_add_func("/notebook/invalid-utf8", nbci_notebook_test_invalid_utf8);

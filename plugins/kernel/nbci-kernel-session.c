@@ -302,6 +302,15 @@ nbci_kernel_session_unpack(GBytes *frame, const gchar *name, GError **error)
 		data = repaired;
 		size = strlen(repaired);
 	}
+	if (!nbci_json_check_depth(data, size, NBCI_JSON_MAX_DEPTH)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_PROTOCOL,
+			    "%s frame nests JSON deeper than %u levels",
+			    name,
+			    (guint)NBCI_JSON_MAX_DEPTH);
+		return NULL;
+	}
 	if (!json_parser_load_from_data(parser, data, (gssize)size, error)) {
 		g_prefix_error(error, "%s frame is not valid JSON: ", name);
 		return NULL;
