@@ -660,6 +660,7 @@ nbci_notebook_check_cell(JsonNode *node, const gchar *path, guint index, GError 
 	JsonObject *cell;
 	JsonNode *source;
 	JsonNode *metadata;
+	const gchar *cell_type;
 
 	if (!JSON_NODE_HOLDS_OBJECT(node)) {
 		g_set_error(error,
@@ -679,6 +680,19 @@ nbci_notebook_check_cell(JsonNode *node, const gchar *path, guint index, GError 
 			    "invalid notebook %s: cell %u has no cell_type string",
 			    path,
 			    index);
+		return FALSE;
+	}
+	cell_type = json_object_get_string_member(cell, "cell_type");
+	if (g_strcmp0(cell_type, "code") != 0 && g_strcmp0(cell_type, "markdown") != 0 &&
+	    g_strcmp0(cell_type, "raw") != 0) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_NOTEBOOK_FORMAT,
+			    "invalid notebook %s: cell %u has cell_type \"%s\", expected code, "
+			    "markdown or raw",
+			    path,
+			    index,
+			    cell_type);
 		return FALSE;
 	}
 	source = json_object_get_member(cell, "source");

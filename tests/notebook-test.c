@@ -591,6 +591,9 @@ static const NbciTestInvalidCase nbci_test_invalid_cases[] = {
      "invalid notebook bad.ipynb: cell 0 is null, not an object"},
     {"{\"nbformat\": 4, \"cells\": [{\"source\": \"\"}]}",
      "invalid notebook bad.ipynb: cell 0 has no cell_type string"},
+    {"{\"nbformat\": 4, \"cells\": [{\"cell_type\": \"weird\", \"source\": \"\"}]}",
+     "invalid notebook bad.ipynb: cell 0 has cell_type \"weird\", expected code, markdown or "
+     "raw"},
     {"{\"nbformat\": 4, \"cells\": [{\"cell_type\": \"markdown\", \"source\": \"\"},"
      " {\"cell_type\": \"code\", \"outputs\": []}]}",
      "invalid notebook bad.ipynb: cell 1 has no source, expected a string or a list of "
