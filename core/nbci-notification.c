@@ -629,6 +629,7 @@ nbci_notification_write_executed(NbciNotification *self,
 				 GError **error)
 {
 	g_autoptr(GHashTable) failing = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) added = g_hash_table_new(g_str_hash, g_str_equal);
 
 	for (guint i = 0; i < nbci_report_get_n_entries(self->report); i++) {
 		JsonObject *entry = nbci_report_get_entry(self->report, i);
@@ -644,7 +645,9 @@ nbci_notification_write_executed(NbciNotification *self,
 		g_autofree gchar *data = NULL;
 		g_autoptr(GError) error_local = NULL;
 
-		if (!g_hash_table_contains(failing, notebook))
+		/* a notebook named twice keeps its first copy */
+		if (!g_hash_table_contains(failing, notebook) ||
+		    !g_hash_table_add(added, (gpointer)notebook))
 			continue;
 		name = nbci_notification_build_entry_name(notebook);
 		if (name == NULL || g_hash_table_contains(names, name)) {

@@ -39,5 +39,12 @@ gint
 nbci_cmd_kernels(gint argc, gchar **argv);
 gint
 nbci_cmd_plugins(gint argc, gchar **argv);
+gint
+nbci_cmd_notify(gint argc, gchar **argv);
+guint
+nbci_cmd_notify_send(NbciNotification *notification,
+		     NbciPluginRegistry *registry,
+		     GCancellable *cancellable,
+		     guint *n_enabled);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@ typedef struct {
 	gint timeout;
 	gint startup_timeout;
 	gint notebook_timeout;
+	gboolean no_notify;
+	gboolean notify_strict;
 	gchar **paths;
 } NbciCmdRunOptions;
 
@@ -51,6 +54,34 @@ nbci_cmd_run_options_clear(NbciCmdRunOptions *options)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciCmdRunOptions, nbci_cmd_run_options_clear)
+
+static void
+nbci_cmd_run_remove_tree(const gchar *path)
+{
+	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+		const gchar *name;
+
+		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+			g_autofree gchar *child = g_build_filename(path, name, NULL);
+			nbci_cmd_run_remove_tree(child);
+		}
+	}
+	if (g_remove(path) != 0)
+		g_warning("failed to remove %s: %s", path, g_strerror(errno));
+}
+
+/* A private temporary folder that is removed with everything in it. */
+typedef gchar NbciCmdRunTempDir;
+
+static void
+nbci_cmd_run_temp_dir_free(NbciCmdRunTempDir *path)
+{
+	nbci_cmd_run_remove_tree(path);
+	g_free(path);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciCmdRunTempDir, nbci_cmd_run_temp_dir_free)
 
 static gboolean
 nbci_cmd_run_check_seconds(const gchar *option, gint value, GError **error)
@@ -174,9 +205,12 @@ nbci_cmd_run_cell_failed_cb(NbciRunner *runner,
 	JsonObject *trace = json_object_get_object_member(entry, "trace");
 
 	if (nbci_cli_globals.verbosity < 0) {
-		nbci_console_print("FAIL %s: %s\n",
-				   json_object_get_string_member(entry, "notebook"),
-				   json_object_get_string_member_with_default(trace, "ename", ""));
+		g_autofree gchar *notebook =
+		    nbci_console_sanitize(json_object_get_string_member(entry, "notebook"), FALSE);
+		g_autofree gchar *ename = nbci_console_sanitize(
+		    json_object_get_string_member_with_default(trace, "ename", ""),
+		    FALSE);
+		nbci_console_print("FAIL %s: %s\n", notebook, ename);
 		return;
 	}
 	nbci_console_print_failure(entry, source, kernel_stderr);
@@ -302,6 +336,60 @@ nbci_cmd_run_print_summary(NbciRunner *runner, const gchar *report_path)
 	nbci_console_print("%s", line->str);
 }
 
+/* Makes the runner keep the executed copy of each failing notebook for the
+ * notifiers' zip, in a private temporary folder when output_dir is not
+ * set. Returns that folder, or NULL when none is needed. */
+static NbciCmdRunTempDir *
+nbci_cmd_run_prepare_copies(NbciConfig *config, NbciRunner *runner)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *dir;
+
+	/* the switches that nbci_notification_list_enabled_notifiers() reads */
+	if (!nbci_config_get_boolean(config, "notification.email") &&
+	    !nbci_config_get_boolean(config, "notification.drive") &&
+	    !nbci_config_get_boolean(config, "notification.slack"))
+		return NULL;
+	if (nbci_config_get_string(config, "output_dir") != NULL)
+		return NULL;
+	dir = g_dir_make_tmp("nbci-executed-XXXXXX", &error);
+	if (dir == NULL) {
+		g_warning("the notifiers' zip leaves the executed notebooks out: failed to "
+			  "create a temporary folder: %s",
+			  error->message);
+		return NULL;
+	}
+	nbci_runner_set_failed_copy_dir(runner, dir);
+	return dir;
+}
+
+/* Sends the finished run through the notifiers that are switched on and
+ * returns how many failed. */
+static guint
+nbci_cmd_run_notify(NbciConfig *config,
+		    NbciPluginRegistry *registry,
+		    NbciRunner *runner,
+		    const gchar *report_path)
+{
+	NbciReport *report = nbci_runner_get_report(runner);
+	g_autoptr(NbciNotification) notification = NULL;
+
+	notification = nbci_notification_new(config, report, report_path);
+	nbci_notification_set_n_notebooks(notification, nbci_runner_get_n_notebooks(runner));
+	for (guint i = 0; i < nbci_report_get_n_entries(report); i++) {
+		JsonObject *entry = nbci_report_get_entry(report, i);
+		const gchar *notebook = json_object_get_string_member_with_default(entry,
+										   "notebook",
+										   NULL);
+		const gchar *executed =
+		    notebook != NULL ? nbci_runner_get_executed_path(runner, notebook) : NULL;
+
+		if (executed != NULL)
+			nbci_notification_add_executed_notebook(notification, notebook, executed);
+	}
+	return nbci_cmd_notify_send(notification, registry, NULL, NULL);
+}
+
 /* The exit status by kind of failure, so that a pipeline can retry only
  * what is worth retrying. */
 static gint
@@ -348,6 +436,11 @@ nbci_cmd_run(gint argc, gchar **argv)
 	     "Stop a notebook after SECONDS in all (default: 0, no limit)", "SECONDS"},
 	    {"output-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.output_dir,
 	     "Write every executed notebook into DIR, keeping the folder structure", "DIR"},
+	    {"no-notify", 0, 0, G_OPTION_ARG_NONE, &options.no_notify,
+	     "Send no notification, whatever the configuration switches on (for the shards "
+	     "of a sharded run)", NULL},
+	    {"notify-strict", 0, 0, G_OPTION_ARG_NONE, &options.notify_strict,
+	     "Exit with status 5 when a notifier failed, whatever the notebooks did", NULL},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.paths, NULL,
 	     "[PATH…]"},
 	    {NULL},
@@ -360,7 +453,9 @@ nbci_cmd_run(gint argc, gchar **argv)
 	g_autoptr(NbciRunner) runner = NULL;
 	g_autoptr(GPtrArray) notebooks = NULL;
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_autoptr(NbciCmdRunTempDir) copy_dir = NULL;
 	NbciCmdRunState state = {0};
+	gint status;
 
 	g_option_context_set_summary(context,
 				     "Runs each notebook found in PATHs (files or folders; by "
@@ -371,7 +466,8 @@ nbci_cmd_run(gint argc, gchar **argv)
 					 "Exit status: 0 all passed, 1 a cell failed or a notebook "
 					 "is invalid, 2 usage or configuration error, 3 nothing "
 					 "could run, 4 the only failures were timeouts or dead "
-					 "kernels, 130 or 143 interrupted by SIGINT or SIGTERM.");
+					 "kernels, 5 a notifier failed (only with --notify-strict), "
+					 "130 or 143 interrupted by SIGINT or SIGTERM.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
@@ -412,6 +508,8 @@ nbci_cmd_run(gint argc, gchar **argv)
 			 "notebook-finished",
 			 G_CALLBACK(nbci_cmd_run_notebook_finished_cb),
 			 NULL);
+	if (!options.no_notify)
+		copy_dir = nbci_cmd_run_prepare_copies(config, runner);
 	state.runner = runner;
 	state.notebooks = notebooks;
 	state.cancellable = cancellable;
@@ -433,5 +531,12 @@ nbci_cmd_run(gint argc, gchar **argv)
 		}
 		return nbci_cli_fail(run_error, NBCI_EXIT_NOTHING_RAN);
 	}
-	return nbci_cmd_run_get_exit_status(runner);
+	status = nbci_cmd_run_get_exit_status(runner);
+
+	/* The report is on disk, so a notifier that fails loses nothing; it
+	 * changes the exit status only when asked to. */
+	if (!options.no_notify && nbci_cmd_run_notify(config, registry, runner, report_path) > 0 &&
+	    options.notify_strict)
+		status = NBCI_EXIT_NOTIFY_FAILED;
+	return status;
 }

@@ -20,6 +20,7 @@ typedef struct {
 
 static const NbciCommand nbci_commands[] = {
     {"run", nbci_cmd_run, "Run notebooks and write the error report"},
+    {"notify", nbci_cmd_notify, "Send the notifications of an existing report"},
     {"kernels", nbci_cmd_kernels, "List the installed kernelspecs"},
     {"plugins", nbci_cmd_plugins, "List the plugin modules and what they registered"},
 };

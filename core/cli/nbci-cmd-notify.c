@@ -1,0 +1,228 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "nbci-cli.h"
+
+#define NBCI_CMD_NOTIFY_CONFIG_DEFAULT "configuration.yml"
+
+/**
+ * nbci_cmd_notify_send:
+ * @notification: the notification of a finished run
+ * @registry: the registry with the notifier plugins loaded
+ * @cancellable: (nullable): a #GCancellable
+ * @n_enabled: (out) (optional): how many notifiers are switched on
+ *
+ * Sends @notification through every notifier the configuration switches
+ * on, unless `notification.when` skips it, and prints how many succeeded.
+ *
+ * Returns: the number of notifiers that failed
+ */
+guint
+nbci_cmd_notify_send(NbciNotification *notification,
+		     NbciPluginRegistry *registry,
+		     GCancellable *cancellable,
+		     guint *n_enabled)
+{
+	guint n_failed;
+	g_autoptr(GPtrArray) names = nbci_notification_list_enabled_notifiers(notification);
+	g_autofree gchar *joined = NULL;
+
+	if (n_enabled != NULL)
+		*n_enabled = names->len;
+	if (names->len == 0) {
+		g_info("no notifier is switched on (notification.email, notification.drive, "
+		       "notification.slack)");
+		return 0;
+	}
+	if (!nbci_notification_is_wanted(notification)) {
+		g_info("no notification sent: the run had no errors and notification.when is "
+		       "failure");
+		return 0;
+	}
+
+	n_failed = nbci_notification_send_all(notification, registry, names, cancellable);
+	g_ptr_array_add(names, NULL);
+	joined = g_strjoinv(", ", (gchar **)names->pdata);
+	if (nbci_cli_globals.verbosity >= 0 || n_failed > 0) {
+		nbci_console_print("notifications (%s): %u sent, %u failed\n",
+				   joined,
+				   names->len - 1 - n_failed,
+				   n_failed);
+	}
+	return n_failed;
+}
+
+/* Strips "./" and trailing slashes, so that a `folder` entry compares with
+ * the report's notebook paths; "." becomes "". */
+static gchar *
+nbci_cmd_notify_normalize_folder(const gchar *folder)
+{
+	gchar *normalized;
+
+	while (g_str_has_prefix(folder, "./"))
+		folder += 2;
+	normalized = g_strdup(folder);
+	while (g_str_has_suffix(normalized, "/") && strlen(normalized) > 1)
+		normalized[strlen(normalized) - 1] = '\0';
+	if (g_strcmp0(normalized, ".") == 0)
+		normalized[0] = '\0';
+	return normalized;
+}
+
+/* Finds the executed copy of @notebook: below output_dir at its path
+ * relative to the `folder` entry it was found in, or at its report path;
+ * else the notebook file itself. */
+static gchar *
+nbci_cmd_notify_find_executed(NbciConfig *config, const gchar *notebook)
+{
+	const gchar *output_dir = nbci_config_get_string(config, "output_dir");
+	const gchar *const *folders = nbci_config_get_strv(config, "folder");
+
+	for (guint i = 0; output_dir != NULL && folders[i] != NULL; i++) {
+		g_autofree gchar *folder = nbci_cmd_notify_normalize_folder(folders[i]);
+		g_autofree gchar *candidate = NULL;
+		const gchar *relative = notebook;
+
+		if (folder[0] != '\0') {
+			if (!g_str_has_prefix(notebook, folder) || notebook[strlen(folder)] != '/')
+				continue;
+			relative = notebook + strlen(folder) + 1;
+		}
+		candidate = g_build_filename(output_dir, relative, NULL);
+		if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR))
+			return g_steal_pointer(&candidate);
+	}
+	if (output_dir != NULL && !g_path_is_absolute(notebook)) {
+		g_autofree gchar *candidate = g_build_filename(output_dir, notebook, NULL);
+		if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR))
+			return g_steal_pointer(&candidate);
+	}
+	if (g_file_test(notebook, G_FILE_TEST_IS_REGULAR))
+		return g_strdup(notebook);
+	return NULL;
+}
+
+static void
+nbci_cmd_notify_add_executed(NbciNotification *notification, NbciConfig *config)
+{
+	NbciReport *report = nbci_notification_get_report(notification);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < nbci_report_get_n_entries(report); i++) {
+		JsonObject *entry = nbci_report_get_entry(report, i);
+		const gchar *notebook = nbci_json_object_get_string(entry, "notebook");
+		g_autofree gchar *path = NULL;
+
+		if (notebook == NULL || !g_hash_table_add(seen, (gpointer)notebook))
+			continue;
+		path = nbci_cmd_notify_find_executed(config, notebook);
+		if (path == NULL) {
+			g_info("no executed copy of %s found, so the zip leaves it out", notebook);
+			continue;
+		}
+		g_debug("attaching %s as the executed copy of %s", path, notebook);
+		nbci_notification_add_executed_notebook(notification, notebook, path);
+	}
+}
+
+static NbciConfig *
+nbci_cmd_notify_load_config(const gchar *config_path, GError **error)
+{
+	g_autoptr(NbciConfig) config = nbci_config_new();
+
+	if (config_path != NULL) {
+		if (!nbci_config_load_file(config, config_path, error))
+			return NULL;
+	} else if (g_file_test(NBCI_CMD_NOTIFY_CONFIG_DEFAULT, G_FILE_TEST_EXISTS)) {
+		if (!nbci_config_load_file(config, NBCI_CMD_NOTIFY_CONFIG_DEFAULT, error))
+			return NULL;
+	}
+	return g_steal_pointer(&config);
+}
+
+gint
+nbci_cmd_notify(gint argc, gchar **argv)
+{
+	guint n_enabled = 0;
+	guint n_failed;
+	gboolean strict = FALSE;
+	g_autofree gchar *config_path = NULL;
+	GOptionEntry entries[] = {
+	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+	     "Read the configuration from FILE (default: ./configuration.yml when present)", "FILE"},
+	    {"notify-strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+	     "Exit with status 5 when a notifier failed (always the case for this command)",
+	     NULL},
+	    {NULL},
+	};
+	g_autoptr(GOptionContext) context =
+	    g_option_context_new("REPORT.json - send the notifications of an existing report");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NbciConfig) config = NULL;
+	g_autoptr(NbciReport) report = NULL;
+	g_autoptr(NbciPluginRegistry) registry = NULL;
+	g_autoptr(NbciNotification) notification = NULL;
+
+	g_option_context_set_summary(context,
+				     "Sends the report that `nbci run` or `nbci merge` wrote "
+				     "through the notifiers the configuration switches on, as "
+				     "`nbci run` does at its end; for a sharded run, run each "
+				     "shard with --no-notify and this command once at the end.");
+	g_option_context_set_description(context,
+					 "Exit status: 0 sent (or nothing to send), 2 usage, "
+					 "configuration or report error, 5 a notifier failed.");
+	g_option_context_add_main_entries(context, entries, NULL);
+	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), NULL);
+	if (!g_option_context_parse(context, &argc, &argv, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (argc < 2) {
+		g_set_error_literal(&error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_INVALID_CONFIG,
+				    "missing the report; usage: nbci notify REPORT.json");
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	}
+	if (argc > 2) {
+		g_set_error(&error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    "nbci notify takes one report, got %d arguments",
+			    argc - 1);
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	}
+
+	nbci_console_init(stdout);
+	config = nbci_cmd_notify_load_config(config_path, &error);
+	if (config == NULL)
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (nbci_config_get_boolean(config, "trace") && nbci_cli_globals.verbosity >= 0) {
+		g_autofree gchar *dump = nbci_config_to_string(config);
+		fprintf(stderr, "effective configuration:\n%s", dump);
+	}
+	report = nbci_report_new_from_file(argv[1], &error);
+	if (report == NULL)
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+
+	notification = nbci_notification_new(config, report, argv[1]);
+	nbci_cmd_notify_add_executed(notification, config);
+	registry = nbci_plugin_registry_new();
+	nbci_plugin_registry_load_default(registry);
+	n_failed = nbci_cmd_notify_send(notification, registry, NULL, &n_enabled);
+	if (n_enabled == 0) {
+		g_set_error(&error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    "no notifier is switched on; set notification.email, "
+			    "notification.drive or notification.slack to 1 in %s",
+			    nbci_config_get_path(config) != NULL ? nbci_config_get_path(config)
+								 : "configuration.yml");
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	}
+	return n_failed > 0 ? NBCI_EXIT_NOTIFY_FAILED : NBCI_EXIT_OK;
+}
