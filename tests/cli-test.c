@@ -304,7 +304,7 @@ nbci_cli_test_faults_report_order(void)
 		g_assert_cmpint(strcmp(previous, notebook), <, 0);
 		previous = notebook;
 	}
-	g_assert_cmpuint(json_array_get_length(faults_report), ==, 11);
+	g_assert_cmpuint(json_array_get_length(faults_report), ==, 12);
 }
 
 static void
@@ -468,6 +468,27 @@ nbci_cli_test_secrets(void)
 }
 
 static void
+nbci_cli_test_escapes(void)
+{
+	JsonObject *entry;
+	const gchar *evalue;
+
+	/* The report keeps the kernel's text verbatim. */
+	nbci_test_assert_entry("escapes.ipynb", 0, "ValueError");
+	entry = nbci_test_find_entry("escapes.ipynb");
+	evalue = json_object_get_string_member(json_object_get_object_member(entry, "trace"),
+					       "evalue");
+	g_assert_nonnull(strstr(evalue, "\x1b]0;retitled\x07"));
+
+	/* The printed output has neither escapes nor the forged line. */
+	g_assert_null(strstr(faults_run->out, "\x1b"));
+	g_assert_null(strstr(faults_run->out, "\x07"));
+	g_assert_null(strstr(faults_run->out, "\r"));
+	g_assert_null(strstr(faults_run->out, "\nFORGED LINE"));
+	g_assert_nonnull(strstr(faults_run->out, "cell 0: ValueError:  hi FORGED LINE\n"));
+}
+
+static void
 nbci_cli_test_live_output(void)
 {
 	nbci_test_run_faults();
@@ -477,7 +498,7 @@ nbci_cli_test_live_output(void)
 	g_assert_nonnull(strstr(faults_run->out, "faults/raises.ipynb cell 2: ZeroDivisionError"));
 	g_assert_nonnull(strstr(faults_run->out, "  | 1 / 0\n"));
 	g_assert_null(strstr(faults_run->out, "\x1b["));
-	g_assert_nonnull(strstr(faults_run->out, "11 errors in report.json"));
+	g_assert_nonnull(strstr(faults_run->out, "12 errors in report.json"));
 }
 
 static void
@@ -523,7 +544,7 @@ nbci_cli_test_output_dir_valid(void)
 
 	/* Every notebook that ran is written, failing ones too; the two
 	 * invalid files and the one without a kernel never ran. */
-	g_assert_cmpuint(n_checked, ==, 17);
+	g_assert_cmpuint(n_checked, ==, 18);
 }
 
 static void
@@ -769,6 +790,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cli/faults/late-output", nbci_cli_test_late_output);
 	g_test_add_func("/cli/faults/bad-utf8", nbci_cli_test_bad_utf8);
 	g_test_add_func("/cli/faults/secrets", nbci_cli_test_secrets);
+	g_test_add_func("/cli/faults/escapes", nbci_cli_test_escapes);
 	g_test_add_func("/cli/faults/live-output", nbci_cli_test_live_output);
 	g_test_add_func("/cli/faults/output-dir-valid", nbci_cli_test_output_dir_valid);
 	g_test_add_func("/cli/faults/no-kernel-left", nbci_cli_test_no_kernel_left);

@@ -56,25 +56,66 @@ nbci_console_print(const gchar *format, ...)
 	g_mutex_unlock(&nbci_console_mutex);
 }
 
-/* Removes ANSI escape sequences (CSI sequences such as colours), which the
- * kernel puts in tracebacks. */
+/* Makes kernel text safe to print: removes escape sequences and control
+ * characters, which a notebook could use to clear the screen, retitle the
+ * terminal or forge lines in a CI log. Colour sequences (SGR, ending in
+ * 'm') stay when @keep_colors is set; newlines and tabs always stay. */
 gchar *
-nbci_console_strip_ansi(const gchar *text)
+nbci_console_sanitize(const gchar *text, gboolean keep_colors)
 {
-	GString *plain = g_string_sized_new(strlen(text));
+	GString *clean = g_string_sized_new(strlen(text));
 
 	for (const gchar *p = text; *p != '\0'; p++) {
-		if (p[0] == '\x1b' && p[1] == '[') {
+		const guchar c = (guchar)*p;
+
+		if (c == 0x1b && p[1] == '[') {
+			const gchar *start = p;
 			p += 2;
 			while (*p != '\0' && !(*p >= '@' && *p <= '~'))
 				p++;
 			if (*p == '\0')
 				break;
+			if (keep_colors && *p == 'm')
+				g_string_append_len(clean, start, p - start + 1);
 			continue;
 		}
-		g_string_append_c(plain, *p);
+		if (c == 0x1b && p[1] == ']') {
+			/* An operating system command ends with BEL or ESC \. */
+			p += 2;
+			while (*p != '\0' && *p != '\a' && !(*p == 0x1b && p[1] == '\\'))
+				p++;
+			if (*p == '\0')
+				break;
+			if (*p == 0x1b)
+				p++;
+			continue;
+		}
+		if (c == 0x1b) {
+			if (p[1] != '\0')
+				p++;
+			continue;
+		}
+		/* C1 control characters, U+0080 to U+009F, in UTF-8. */
+		if (c == 0xc2 && (guchar)p[1] >= 0x80 && (guchar)p[1] <= 0x9f) {
+			p++;
+			continue;
+		}
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			continue;
+		g_string_append_c(clean, *p);
 	}
-	return g_string_free(plain, FALSE);
+	return g_string_free(clean, FALSE);
+}
+
+/* Returns kernel text ready for one line: sanitized, its line breaks
+ * shown as spaces. */
+static gchar *
+nbci_console_sanitize_line(const gchar *text)
+{
+	gchar *line = nbci_console_sanitize(text, FALSE);
+
+	g_strdelimit(line, "\n\t", ' ');
+	return line;
 }
 
 static void
@@ -119,11 +160,8 @@ nbci_console_append_traceback(GString *out, JsonArray *traceback)
 
 		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
 			continue;
-		line = json_node_get_string(node);
-		if (!nbci_console_use_color) {
-			plain = nbci_console_strip_ansi(line);
-			line = plain;
-		}
+		plain = nbci_console_sanitize(json_node_get_string(node), nbci_console_use_color);
+		line = plain;
 		nbci_console_append_indented(out, "  ", line, 0);
 	}
 }
@@ -134,11 +172,16 @@ void
 nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *kernel_stderr)
 {
 	JsonObject *trace = json_object_get_object_member(entry, "trace");
-	const gchar *notebook = json_object_get_string_member(entry, "notebook");
-	const gchar *ename = json_object_get_string_member_with_default(trace, "ename", "Error");
-	const gchar *evalue = json_object_get_string_member_with_default(trace, "evalue", "");
 	const gchar *bold = nbci_console_use_color ? "\x1b[1;31m" : "";
 	const gchar *reset = nbci_console_use_color ? "\x1b[0m" : "";
+	g_autofree gchar *notebook =
+	    nbci_console_sanitize_line(json_object_get_string_member(entry, "notebook"));
+	g_autofree gchar *ename = nbci_console_sanitize_line(
+	    json_object_get_string_member_with_default(trace, "ename", "Error"));
+	g_autofree gchar *evalue =
+	    nbci_console_sanitize_line(json_object_get_string_member_with_default(trace, "evalue", ""));
+	g_autofree gchar *clean_source = NULL;
+	g_autofree gchar *clean_stderr = NULL;
 	g_autoptr(GString) out = g_string_new(NULL);
 
 	if (json_object_get_null_member(entry, "cell")) {
@@ -153,13 +196,16 @@ nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *
 				       ename,
 				       evalue);
 	}
-	if (source != NULL)
-		nbci_console_append_source(out, source);
+	if (source != NULL) {
+		clean_source = nbci_console_sanitize(source, FALSE);
+		nbci_console_append_source(out, clean_source);
+	}
 	if (json_object_has_member(trace, "traceback"))
 		nbci_console_append_traceback(out, json_object_get_array_member(trace, "traceback"));
 	if (kernel_stderr != NULL) {
 		g_string_append(out, "  kernel stderr:\n");
-		nbci_console_append_indented(out, "  ! ", kernel_stderr, NBCI_CONSOLE_STDERR_LINES);
+		clean_stderr = nbci_console_sanitize(kernel_stderr, FALSE);
+		nbci_console_append_indented(out, "  ! ", clean_stderr, NBCI_CONSOLE_STDERR_LINES);
 	}
 	nbci_console_print("%s", out->str);
 }

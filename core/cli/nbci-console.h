@@ -19,6 +19,6 @@ nbci_console_print(const gchar *format, ...) G_GNUC_PRINTF(1, 2);
 void
 nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *kernel_stderr);
 gchar *
-nbci_console_strip_ansi(const gchar *text);
+nbci_console_sanitize(const gchar *text, gboolean keep_colors);
 
 G_END_DECLS
