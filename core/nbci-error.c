@@ -25,6 +25,9 @@ nbci_error_to_ename(const GError *error)
 {
 	g_return_val_if_fail(error != NULL, NULL);
 
+	/* Only a notebook that cannot be read fails with a file error. */
+	if (error->domain == G_FILE_ERROR)
+		return "NotebookReadError";
 	if (error->domain != NBCI_ERROR)
 		return "RuntimeError";
 	switch ((NbciError)error->code) {

@@ -52,6 +52,7 @@ struct _NbciRunner {
 	GPtrArray *kernelspecs; /* of NbciKernelspec, loaded on first use */
 	guint counts[NBCI_NOTEBOOK_OUTCOME_LAST];
 	guint n_notebooks;
+	gint n_unsaved; /* executed notebooks that could not be written */
 	gchar *failed_copy_dir; /* for failing notebooks when output_dir is not set */
 	GHashTable *executed_paths; /* notebook as the report shows it → saved copy */
 };
@@ -70,8 +71,10 @@ G_DEFINE_TYPE(NbciRunner, nbci_runner, G_TYPE_OBJECT)
 /* What one notebook's run produced. */
 typedef struct {
 	NbciNotebookOutcome outcome;
-	JsonObject *entry; /* the report entry, or NULL when it passed */
-	gchar *source;	   /* the failing cell's source, or NULL */
+	JsonObject *entry;	/* the report entry, or NULL when it passed */
+	gchar *source;		/* the failing cell's source, or NULL */
+	gchar *executor_prefix; /* "<executor type>: " once an executor exists */
+	gint running_cell;	/* the cell being executed, or -1 */
 } NbciRunnerResult;
 
 static void
@@ -79,6 +82,7 @@ nbci_runner_result_clear(NbciRunnerResult *result)
 {
 	g_clear_pointer(&result->entry, json_object_unref);
 	g_clear_pointer(&result->source, g_free);
+	g_clear_pointer(&result->executor_prefix, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciRunnerResult, nbci_runner_result_clear)
@@ -269,19 +273,30 @@ nbci_runner_describe_kernelspecs(NbciRunner *self)
 	return g_string_free(g_steal_pointer(&names), FALSE);
 }
 
+/* Finds a kernelspec of @language, preferring python3 (nbclient's default),
+ * then one named after the language, then the first by name. */
 static NbciKernelspec *
 nbci_runner_find_kernelspec_for_language(NbciRunner *self, const gchar *language)
 {
+	NbciKernelspec *first = NULL;
+	NbciKernelspec *named = NULL;
 	GPtrArray *kernelspecs = nbci_runner_get_kernelspecs(self);
 
 	for (guint i = 0; i < kernelspecs->len; i++) {
 		NbciKernelspec *spec = g_ptr_array_index(kernelspecs, i);
 		const gchar *spec_language = nbci_kernelspec_get_language(spec);
+		const gchar *name = nbci_kernelspec_get_name(spec);
 
-		if (spec_language != NULL && g_ascii_strcasecmp(spec_language, language) == 0)
+		if (spec_language == NULL || g_ascii_strcasecmp(spec_language, language) != 0)
+			continue;
+		if (g_strcmp0(name, NBCI_RUNNER_DEFAULT_KERNEL) == 0)
 			return spec;
+		if (named == NULL && g_ascii_strcasecmp(name, language) == 0)
+			named = spec;
+		if (first == NULL)
+			first = spec;
 	}
-	return NULL;
+	return named != NULL ? named : first;
 }
 
 /* Chooses the kernel as users expect: the configured one, else the one the
@@ -414,14 +429,21 @@ nbci_runner_set_error_result(NbciRunnerResult *result,
 			     gint cell,
 			     const GError *error)
 {
-	g_autoptr(JsonObject) trace =
-	    nbci_runner_build_trace(nbci_error_to_ename(error), error->message);
+	const gchar *message = error->message;
+	g_autoptr(JsonObject) trace = NULL;
+
+	/* The ename already says what failed, so the report leaves out the
+	 * plugin type that the executor wrappers put before a message. */
+	if (result->executor_prefix != NULL && g_str_has_prefix(message, result->executor_prefix))
+		message += strlen(result->executor_prefix);
+	trace = nbci_runner_build_trace(nbci_error_to_ename(error), message);
 
 	g_clear_pointer(&result->entry, json_object_unref);
 	result->entry = nbci_report_build_entry(display_path, cell, trace);
 	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		result->outcome = NBCI_NOTEBOOK_OUTCOME_CANCELLED;
-	else if (g_error_matches(error, NBCI_ERROR, NBCI_ERROR_NOTEBOOK_FORMAT))
+	else if (g_error_matches(error, NBCI_ERROR, NBCI_ERROR_NOTEBOOK_FORMAT) ||
+		 error->domain == G_FILE_ERROR)
 		result->outcome = NBCI_NOTEBOOK_OUTCOME_INVALID;
 	else if (g_error_matches(error, NBCI_ERROR, NBCI_ERROR_NO_SUCH_KERNEL) ||
 		 g_error_matches(error, NBCI_ERROR, NBCI_ERROR_KERNEL_STARTUP))
@@ -522,6 +544,7 @@ nbci_runner_execute_cells(NbciRunner *self,
 			flags |= NBCI_EXECUTE_FLAG_ALLOW_ERRORS;
 
 		/* Stored outputs are cleared before a cell runs. */
+		result->running_cell = (gint)i;
 		cell_outputs = nbci_notebook_reset_cell_outputs(notebook, i);
 		nbci_outputs_begin_cell(outputs, cell_outputs);
 		cell_result = nbci_cell_executor_execute(executor,
@@ -611,6 +634,7 @@ nbci_runner_save_executed(NbciRunner *self,
 	target = g_build_filename(output_dir, path->relative, NULL);
 	if (!nbci_notebook_save(notebook, target, &error)) {
 		g_warning("failed to write the executed notebook %s: %s", target, error->message);
+		g_atomic_int_inc(&self->n_unsaved);
 		return;
 	}
 	g_hash_table_replace(self->executed_paths,
@@ -654,6 +678,7 @@ nbci_runner_run_notebook(NbciRunner *self,
 	executor_type =
 	    nbci_plugin_registry_lookup(self->registry, NBCI_EXTENSION_POINT_CELL_EXECUTOR, NULL);
 	executor = g_object_new(executor_type, NULL);
+	result->executor_prefix = g_strdup_printf("%s: ", G_OBJECT_TYPE_NAME(executor));
 	absolute = g_canonicalize_filename(path->path, NULL);
 	working_dir = g_path_get_dirname(absolute);
 	envp = nbci_runner_build_kernel_environ();
@@ -688,6 +713,25 @@ nbci_runner_run_notebook(NbciRunner *self,
 
 	if (result->outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED)
 		nbci_runner_save_executed(self, notebook, path, display_path, result->outcome);
+}
+
+/* Replaces the entry of the notebook that was running when the run was
+ * cancelled, so that the partial report never reads as a pass. */
+static void
+nbci_runner_set_interrupted_entry(NbciRunnerResult *result,
+				  const gchar *display_path,
+				  guint n_not_run)
+{
+	g_autofree gchar *evalue = NULL;
+	g_autoptr(JsonObject) trace = NULL;
+
+	evalue = g_strdup_printf("the run was interrupted while this notebook ran, so its outcome "
+				 "is unknown; %u more notebook%s did not run",
+				 n_not_run,
+				 n_not_run == 1 ? "" : "s");
+	trace = nbci_runner_build_trace("RunInterrupted", evalue);
+	g_clear_pointer(&result->entry, json_object_unref);
+	result->entry = nbci_report_build_entry(display_path, result->running_cell, trace);
 }
 
 static gboolean
@@ -737,7 +781,7 @@ nbci_runner_run(NbciRunner *self,
 		gint64 started = g_get_monotonic_time();
 		g_autofree gchar *display_path = nbci_report_format_notebook_path(path->path);
 		g_autofree gchar *kernel_stderr = NULL;
-		g_auto(NbciRunnerResult) result = {0};
+		g_auto(NbciRunnerResult) result = {.running_cell = -1};
 
 		if (g_cancellable_set_error_if_cancelled(cancellable, error))
 			return FALSE;
@@ -752,7 +796,9 @@ nbci_runner_run(NbciRunner *self,
 		self->n_notebooks++;
 		self->counts[result.outcome]++;
 
-		if (result.outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED && result.entry != NULL) {
+		if (result.outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED)
+			nbci_runner_set_interrupted_entry(&result, display_path, notebooks->len - i - 1);
+		if (result.entry != NULL) {
 			if (nbci_runner_has_text(kernel_stderr))
 				json_object_set_string_member(result.entry,
 							      "kernel_stderr",
@@ -859,4 +905,20 @@ nbci_runner_get_n_notebooks(NbciRunner *self)
 {
 	g_return_val_if_fail(NBCI_IS_RUNNER(self), 0);
 	return self->n_notebooks;
+}
+
+/**
+ * nbci_runner_get_n_unsaved:
+ * @self: a runner
+ *
+ * Returns: how many executed notebooks could not be written to the output
+ *   folder
+ *
+ * Since: 1.0
+ */
+guint
+nbci_runner_get_n_unsaved(NbciRunner *self)
+{
+	g_return_val_if_fail(NBCI_IS_RUNNER(self), 0);
+	return (guint)g_atomic_int_get(&self->n_unsaved);
 }

@@ -75,5 +75,8 @@ nbci_runner_get_n_outcome(NbciRunner *self, NbciNotebookOutcome outcome);
 NBCI_AVAILABLE_IN_1_0
 guint
 nbci_runner_get_n_notebooks(NbciRunner *self);
+NBCI_AVAILABLE_IN_1_0
+guint
+nbci_runner_get_n_unsaved(NbciRunner *self);
 
 G_END_DECLS
