@@ -302,7 +302,7 @@ nbci_cmd_run_execute(NbciCmdRunState *state)
 }
 
 static void
-nbci_cmd_run_print_summary(NbciRunner *runner, const gchar *report_path)
+nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *report_path)
 {
 	static const struct {
 		NbciNotebookOutcome outcome;
@@ -319,7 +319,13 @@ nbci_cmd_run_print_summary(NbciRunner *runner, const gchar *report_path)
 	guint n_notebooks = nbci_runner_get_n_notebooks(runner);
 	g_autoptr(GString) line = g_string_new(NULL);
 
-	g_string_append_printf(line, "%u notebook%s", n_notebooks, n_notebooks == 1 ? "" : "s");
+	if (n_notebooks < n_found)
+		g_string_append_printf(line, "%u of %u notebooks", n_notebooks, n_found);
+	else
+		g_string_append_printf(line,
+				       "%u notebook%s",
+				       n_notebooks,
+				       n_notebooks == 1 ? "" : "s");
 	for (gsize i = 0; i < G_N_ELEMENTS(labels); i++) {
 		guint count = nbci_runner_get_n_outcome(runner, labels[i].outcome);
 		if (count == 0 && labels[i].outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
@@ -521,7 +527,7 @@ nbci_cmd_run(gint argc, gchar **argv)
 		g_clear_error(&state.error);
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	}
-	nbci_cmd_run_print_summary(runner, report_path);
+	nbci_cmd_run_print_summary(runner, notebooks->len, report_path);
 
 	if (!state.ok) {
 		g_autoptr(GError) run_error = g_steal_pointer(&state.error);
@@ -532,6 +538,15 @@ nbci_cmd_run(gint argc, gchar **argv)
 		return nbci_cli_fail(run_error, NBCI_EXIT_NOTHING_RAN);
 	}
 	status = nbci_cmd_run_get_exit_status(runner);
+	if (nbci_runner_get_n_unsaved(runner) > 0) {
+		fprintf(stderr,
+			"error: %u executed notebook%s could not be written to %s\n",
+			nbci_runner_get_n_unsaved(runner),
+			nbci_runner_get_n_unsaved(runner) == 1 ? "" : "s",
+			nbci_config_get_string(config, "output_dir"));
+		if (status == NBCI_EXIT_OK)
+			status = NBCI_EXIT_USAGE;
+	}
 
 	/* The report is on disk, so a notifier that fails loses nothing; it
 	 * changes the exit status only when asked to. */
