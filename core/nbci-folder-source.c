@@ -28,6 +28,7 @@
 struct _NbciFolderSource {
 	GObject parent_instance;
 	gchar **entries;
+	gchar *output_dir; /* never searched: executed notebooks go there */
 };
 
 static void
@@ -47,6 +48,13 @@ typedef struct {
 	/* real paths of the notebooks listed so far */
 	GHashTable *seen;
 	GPtrArray *notebooks;
+	/* the output folder's device and inode, when it exists */
+	gboolean has_output_dir;
+	GStatBuf output_dir_stat;
+	/* the start of each notebook's relative path: its entry's path when
+	 * several entries are searched, so that their notebooks never share
+	 * one path in --output-dir */
+	gchar *entry_prefix;
 } NbciFolderSourceWalk;
 
 static void
@@ -54,6 +62,7 @@ nbci_folder_source_walk_clear(NbciFolderSourceWalk *walk)
 {
 	g_free(walk->cwd);
 	g_free(walk->cwd_real);
+	g_free(walk->entry_prefix);
 	g_clear_pointer(&walk->seen, g_hash_table_unref);
 	g_clear_pointer(&walk->notebooks, g_ptr_array_unref);
 }
@@ -202,6 +211,12 @@ nbci_folder_source_walk_child(NbciFolderSourceWalk *walk,
 			g_debug("skipping %s: %s", child, g_strerror(errno));
 		return TRUE;
 	}
+	if (S_ISDIR(child_stat.st_mode) && walk->has_output_dir &&
+	    child_stat.st_dev == walk->output_dir_stat.st_dev &&
+	    child_stat.st_ino == walk->output_dir_stat.st_ino) {
+		g_debug("skipping %s: executed notebooks are written there", child);
+		return TRUE;
+	}
 	if (S_ISDIR(child_stat.st_mode))
 		return nbci_folder_source_walk_dir(walk,
 						   child,
@@ -224,6 +239,7 @@ nbci_folder_source_walk_dir(NbciFolderSourceWalk *walk,
 {
 	g_autofree gchar *id = NULL;
 	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GError) error_local = NULL;
 
 	/* a symbolic link back to a folder being searched would never end */
 	id = g_strdup_printf("%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
@@ -234,7 +250,14 @@ nbci_folder_source_walk_dir(NbciFolderSourceWalk *walk,
 		return TRUE;
 	}
 
-	names = nbci_folder_source_read_names(dir, error);
+	/* A subfolder that cannot be read is skipped like any broken file, so
+	 * that it never stops the other notebooks; the searched folder itself
+	 * is an error. */
+	names = nbci_folder_source_read_names(dir, relative[0] == '\0' ? error : &error_local);
+	if (names == NULL && relative[0] != '\0') {
+		g_warning("skipping %s", error_local->message);
+		return TRUE;
+	}
 	if (names == NULL)
 		return FALSE;
 	for (guint i = 0; i < names->len; i++) {
@@ -291,13 +314,36 @@ nbci_folder_source_add_entry(NbciFolderSourceWalk *walk, const gchar *entry, GEr
 
 	if (S_ISDIR(entry_stat.st_mode)) {
 		visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-		return nbci_folder_source_walk_dir(walk, absolute, "", &entry_stat, visited, error);
+		return nbci_folder_source_walk_dir(walk,
+						   absolute,
+						   walk->entry_prefix != NULL ? walk->entry_prefix : "",
+						   &entry_stat,
+						   visited,
+						   error);
 	}
 
 	/* a file given by name runs even without the .ipynb extension */
 	basename = g_path_get_basename(absolute);
-	nbci_folder_source_add_notebook(walk, absolute, basename);
+	nbci_folder_source_add_notebook(walk,
+					absolute,
+					walk->entry_prefix != NULL ? walk->entry_prefix : basename);
 	return TRUE;
+}
+
+/* Names an entry inside --output-dir: its path below the working directory,
+ * or its absolute path without the leading slash. */
+static gchar *
+nbci_folder_source_entry_prefix(NbciFolderSourceWalk *walk, const gchar *entry)
+{
+	g_autofree gchar *absolute = g_canonicalize_filename(entry, walk->cwd);
+	const gchar *below = nbci_folder_source_path_below(absolute, walk->cwd);
+
+	/* The working directory itself adds nothing. */
+	if (g_strcmp0(absolute, walk->cwd) == 0)
+		return NULL;
+	if (below != NULL)
+		return g_strdup(below);
+	return g_strdup(absolute + strspn(absolute, G_DIR_SEPARATOR_S));
 }
 
 static GPtrArray *
@@ -314,7 +360,12 @@ nbci_folder_source_list_notebooks(NbciNotebookSource *source,
 	walk.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	walk.notebooks = g_ptr_array_new_with_free_func((GDestroyNotify)nbci_notebook_path_free);
 
+	if (self->output_dir != NULL && g_stat(self->output_dir, &walk.output_dir_stat) == 0)
+		walk.has_output_dir = TRUE;
 	for (guint i = 0; self->entries[i] != NULL; i++) {
+		g_clear_pointer(&walk.entry_prefix, g_free);
+		if (g_strv_length(self->entries) > 1)
+			walk.entry_prefix = nbci_folder_source_entry_prefix(&walk, self->entries[i]);
 		if (!nbci_folder_source_add_entry(&walk, self->entries[i], error))
 			return NULL;
 	}
@@ -329,6 +380,8 @@ nbci_folder_source_configure(NbciNotebookSource *source, NbciConfig *config, GEr
 
 	g_strfreev(self->entries);
 	self->entries = g_strdupv((gchar **)nbci_config_get_strv(config, "folder"));
+	g_free(self->output_dir);
+	self->output_dir = g_strdup(nbci_config_get_string(config, "output_dir"));
 	return TRUE;
 }
 
@@ -345,6 +398,7 @@ nbci_folder_source_finalize(GObject *object)
 	NbciFolderSource *self = NBCI_FOLDER_SOURCE(object);
 
 	g_strfreev(self->entries);
+	g_free(self->output_dir);
 	G_OBJECT_CLASS(nbci_folder_source_parent_class)->finalize(object);
 }
 

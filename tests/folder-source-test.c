@@ -193,20 +193,45 @@ nbci_folder_source_test_duplicates(NbciFolderFixture *fixture, gconstpointer use
 	/* a link to a notebook is the notebook */
 	nbci_test_symlink("a.ipynb", "nb/link.ipynb");
 
-	/* one folder written four ways */
+	/* one folder written four ways; with several entries, the paths
+	 * below the output folder start with the entry's path */
 	same_folder = nbci_test_list((const gchar *const[]){"nb", "nb/", "./nb", absolute, NULL},
 				     &error);
 	g_assert_no_error(error);
 	nbci_test_assert_notebooks(same_folder,
 				   (const gchar *const[]){"nb/a.ipynb", "nb/sub/b.ipynb", NULL},
-				   (const gchar *const[]){"a.ipynb", "sub/b.ipynb", NULL});
+				   (const gchar *const[]){"nb/a.ipynb", "nb/sub/b.ipynb", NULL});
 
 	/* a file given on its own and again inside its folder: the first entry wins */
 	file_first = nbci_test_list((const gchar *const[]){"nb/sub/b.ipynb", "nb", NULL}, &error);
 	g_assert_no_error(error);
 	nbci_test_assert_notebooks(file_first,
 				   (const gchar *const[]){"nb/a.ipynb", "nb/sub/b.ipynb", NULL},
-				   (const gchar *const[]){"a.ipynb", "b.ipynb", NULL});
+				   (const gchar *const[]){"nb/a.ipynb", "nb/sub/b.ipynb", NULL});
+}
+
+/* Two folders holding notebooks of the same name must not share one path
+ * below --output-dir, and the output folder itself is never searched. */
+static void
+nbci_folder_source_test_output_dir(NbciFolderFixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciConfig) config = nbci_config_new();
+	g_autoptr(NbciNotebookSource) source = g_object_new(NBCI_TYPE_FOLDER_SOURCE, NULL);
+	g_autoptr(GPtrArray) notebooks = NULL;
+	g_autoptr(GError) error = NULL;
+
+	nbci_test_touch("d1/x.ipynb");
+	nbci_test_touch("d2/x.ipynb");
+	nbci_test_touch("d1/executed/d1/x.ipynb");
+	nbci_config_set_strv(config, "folder", (const gchar *const[]){"d1", "d2", NULL});
+	nbci_config_set_string(config, "output_dir", "d1/executed");
+	g_assert_true(nbci_notebook_source_configure(source, config, &error));
+	g_assert_no_error(error);
+	notebooks = nbci_notebook_source_list_notebooks(source, NULL, &error);
+	g_assert_no_error(error);
+	nbci_test_assert_notebooks(notebooks,
+				   (const gchar *const[]){"d1/x.ipynb", "d2/x.ipynb", NULL},
+				   (const gchar *const[]){"d1/x.ipynb", "d2/x.ipynb", NULL});
 }
 
 static void
@@ -281,7 +306,7 @@ nbci_folder_source_test_file_entry(NbciFolderFixture *fixture, gconstpointer use
 	g_assert_no_error(error);
 	nbci_test_assert_notebooks(notebooks,
 				   (const gchar *const[]){"nb/sub/x.ipynb", "script.txt", NULL},
-				   (const gchar *const[]){"x.ipynb", "script.txt", NULL});
+				   (const gchar *const[]){"nb/sub/x.ipynb", "script.txt", NULL});
 }
 
 static void
@@ -305,7 +330,7 @@ nbci_folder_source_test_display_paths(NbciFolderFixture *fixture, gconstpointer 
 	g_assert_no_error(error);
 	nbci_test_assert_notebooks(notebooks,
 				   (const gchar *const[]){outside_nb, "nb/a.ipynb", NULL},
-				   (const gchar *const[]){"o.ipynb", "a.ipynb", NULL});
+				   NULL);
 
 	/* the working directory reached through a symbolic link is still below it */
 	linked = nbci_test_list((const gchar *const[]){through_link, NULL}, &error);
@@ -564,6 +589,7 @@ main(int argc, char **argv)
 	NBCI_TEST_ADD("/folder-source/checkpoints", nbci_folder_source_test_checkpoints);
 	NBCI_TEST_ADD("/folder-source/duplicates", nbci_folder_source_test_duplicates);
 	NBCI_TEST_ADD("/folder-source/sorted", nbci_folder_source_test_sorted);
+	NBCI_TEST_ADD("/folder-source/output-dir", nbci_folder_source_test_output_dir);
 	NBCI_TEST_ADD("/folder-source/missing", nbci_folder_source_test_missing);
 	NBCI_TEST_ADD("/folder-source/file-entry", nbci_folder_source_test_file_entry);
 	NBCI_TEST_ADD("/folder-source/display-paths", nbci_folder_source_test_display_paths);
