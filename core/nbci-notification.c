@@ -80,12 +80,24 @@ nbci_notification_remove_zip(NbciNotification *self)
 	g_clear_pointer(&self->zip_dir, g_free);
 }
 
+/* Removes the zip, so that g_object_run_dispose() frees it at once even
+ * when the thread of a notifier's task still holds a reference. */
+static void
+nbci_notification_dispose(GObject *object)
+{
+	NbciNotification *self = NBCI_NOTIFICATION(object);
+
+	g_mutex_lock(&self->zip_mutex);
+	nbci_notification_remove_zip(self);
+	g_mutex_unlock(&self->zip_mutex);
+	G_OBJECT_CLASS(nbci_notification_parent_class)->dispose(object);
+}
+
 static void
 nbci_notification_finalize(GObject *object)
 {
 	NbciNotification *self = NBCI_NOTIFICATION(object);
 
-	nbci_notification_remove_zip(self);
 	g_mutex_clear(&self->zip_mutex);
 	g_clear_object(&self->config);
 	g_clear_object(&self->report);
@@ -105,6 +117,7 @@ nbci_notification_class_init(NbciNotificationClass *klass)
 {
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 
+	object_class->dispose = nbci_notification_dispose;
 	object_class->finalize = nbci_notification_finalize;
 }
 
@@ -722,7 +735,9 @@ nbci_notification_build_zip_name(NbciNotification *self)
  * @error: return location for a #GError
  *
  * Builds the zip attachment once, in a private temporary folder that is
- * removed with the notification. The zip contains the report under its
+ * removed when the notification is disposed; a program that exits right
+ * after sending calls g_object_run_dispose(), because the thread of a
+ * notifier's task may still hold a reference. The zip contains the report under its
  * file name and the executed copy of every notebook that has a report
  * entry, under the notebook's report path without `..` parts or a leading
  * `/`. An executed copy that cannot be read is logged and left out. Later

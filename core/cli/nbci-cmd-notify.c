@@ -214,6 +214,9 @@ nbci_cmd_notify(gint argc, gchar **argv)
 	registry = nbci_plugin_registry_new();
 	nbci_plugin_registry_load_default(registry);
 	n_failed = nbci_cmd_notify_send(notification, registry, NULL, &n_enabled);
+
+	/* removes the zip now, even if a notifier's thread still holds a reference */
+	g_object_run_dispose(G_OBJECT(notification));
 	if (n_enabled == 0) {
 		g_set_error(&error,
 			    NBCI_ERROR,

@@ -378,6 +378,7 @@ nbci_cmd_run_notify(NbciConfig *config,
 		    const gchar *report_path)
 {
 	NbciReport *report = nbci_runner_get_report(runner);
+	guint n_failed;
 	g_autoptr(NbciNotification) notification = NULL;
 
 	notification = nbci_notification_new(config, report, report_path);
@@ -393,7 +394,11 @@ nbci_cmd_run_notify(NbciConfig *config,
 		if (executed != NULL)
 			nbci_notification_add_executed_notebook(notification, notebook, executed);
 	}
-	return nbci_cmd_notify_send(notification, registry, NULL, NULL);
+	n_failed = nbci_cmd_notify_send(notification, registry, NULL, NULL);
+
+	/* removes the zip now, even if a notifier's thread still holds a reference */
+	g_object_run_dispose(G_OBJECT(notification));
+	return n_failed;
 }
 
 /* The exit status by kind of failure, so that a pipeline can retry only
