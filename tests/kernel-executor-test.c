@@ -885,6 +885,30 @@ test_kernel_executor_idle_missing(TestKernel *kernel, gconstpointer user_data)
 	test_assert_stream(outputs, 0, "stdout", "next\n");
 }
 
+/* A kernel that announces a restart is reported at once as a dead kernel,
+ * without waiting for the cell time limit. */
+static void
+test_kernel_executor_restarting(TestKernel *kernel, gconstpointer user_data)
+{
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NbciOutputs) outputs = nbci_outputs_new();
+	g_autoptr(JsonArray) cell_outputs = json_array_new();
+
+	nbci_outputs_begin_cell(outputs, cell_outputs);
+	result = nbci_cell_executor_execute(kernel->executor,
+					    "restarting",
+					    NBCI_EXECUTE_FLAG_NONE,
+					    600 * 1000,
+					    outputs,
+					    NULL,
+					    &error);
+	nbci_outputs_end_cell(outputs);
+	g_assert_null(result);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_DEAD_KERNEL);
+	g_assert_nonnull(strstr(error->message, "restarting"));
+}
+
 static void
 test_kernel_executor_input_request(TestKernel *kernel, gconstpointer user_data)
 {
@@ -893,10 +917,13 @@ test_kernel_executor_input_request(TestKernel *kernel, gconstpointer user_data)
 	g_test_expect_message("nbci-kernel",
 			      G_LOG_LEVEL_WARNING,
 			      "kernel scripted sent input_request on stdin although the request "
-			      "does not allow stdin; ignoring it");
+			      "does not allow stdin; answering with end of file");
 	result = test_execute(kernel, "input", NULL);
 	g_test_assert_expected_messages();
-	g_assert_false(nbci_cell_result_is_failed(result));
+	g_assert_true(nbci_cell_result_is_failed(result));
+	g_assert_cmpstr(json_object_get_string_member(nbci_cell_result_get_error(result), "ename"),
+			==,
+			"EOFError");
 }
 
 static void
@@ -1197,6 +1224,9 @@ main(int argc, char **argv)
 	test_add_kernel_case("/kernel-executor/callback-error",
 			     NULL,
 			     test_kernel_executor_callback_error);
+	test_add_kernel_case("/kernel-executor/restarting",
+			     "scripted",
+			     test_kernel_executor_restarting);
 	test_add_kernel_case("/kernel-executor/run-magic-error",
 			     NULL,
 			     test_kernel_executor_run_magic_error);

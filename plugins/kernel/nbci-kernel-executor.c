@@ -146,7 +146,8 @@ typedef struct {
 	NbciOutputs *outputs;
 	gboolean have_reply;
 	gboolean have_idle;
-	gint64 reply_time; /* monotonic, in microseconds */
+	gint64 reply_time;	  /* monotonic, in microseconds */
+	const gchar *gone_state; /* "restarting" or "dead" once the kernel said so */
 } NbciKernelExecutorCell;
 
 /* The state of the kernel_info handshake. */
@@ -1198,6 +1199,30 @@ nbci_kernel_executor_handle_iopub(NbciKernelExecutor *self,
 	}
 }
 
+/* The request sets allow_stdin false, so a kernel must not send an
+ * input_request; one that does anyway gets end of file (Jupyter's "\x04"
+ * value), so that input() fails at once instead of waiting for the cell
+ * time limit. */
+static void
+nbci_kernel_executor_answer_stdin(NbciKernelExecutor *self, NbciKernelMessage *message)
+{
+	const gchar *msg_type = nbci_kernel_message_get_msg_type(message);
+	g_autoptr(JsonObject) content = json_object_new();
+	g_autoptr(NbciKernelMessage) reply = NULL;
+	g_autoptr(GError) error_local = NULL;
+
+	g_warning("kernel %s sent %s on stdin although the request does not allow stdin; "
+		  "answering with end of file",
+		  self->kernel_name,
+		  msg_type);
+	if (g_strcmp0(msg_type, "input_request") != 0)
+		return;
+	json_object_set_string_member(content, "value", "\x04");
+	reply = nbci_kernel_session_new_message(self->session, "input_reply", content, message);
+	if (!nbci_kernel_executor_send(self, NBCI_KERNEL_EXECUTOR_CHANNEL_STDIN, reply, &error_local))
+		g_warning("failed to answer the input_request: %s", error_local->message);
+}
+
 static void
 nbci_kernel_executor_handle_cell(NbciKernelExecutor *self,
 				 NbciKernelExecutorChannel channel,
@@ -1209,14 +1234,18 @@ nbci_kernel_executor_handle_cell(NbciKernelExecutor *self,
 	const gchar *parent = nbci_kernel_message_get_parent_msg_id(message);
 
 	if (channel == NBCI_KERNEL_EXECUTOR_CHANNEL_STDIN) {
-		/* The request sets allow_stdin false, so a kernel must not
-		 * send input_request. No input_reply is sent, so the cell
-		 * time limit ends such a wait. */
-		g_warning("kernel %s sent %s on stdin although the request does not allow stdin; "
-			  "ignoring it",
-			  self->kernel_name,
-			  msg_type);
+		nbci_kernel_executor_answer_stdin(self, message);
 		return;
+	}
+
+	/* A kernel that restarts or dies says so with any parent, or none. */
+	if (channel == NBCI_KERNEL_EXECUTOR_CHANNEL_IOPUB && g_strcmp0(msg_type, "status") == 0) {
+		const gchar *state =
+		    nbci_json_object_get_string(message->content, "execution_state");
+		if (g_strcmp0(state, "restarting") == 0)
+			cell->gone_state = "restarting";
+		else if (g_strcmp0(state, "dead") == 0)
+			cell->gone_state = "dead";
 	}
 	if (channel == NBCI_KERNEL_EXECUTOR_CHANNEL_CONTROL ||
 	    g_strcmp0(parent, cell->msg_id) != 0) {
@@ -1421,6 +1450,15 @@ nbci_kernel_executor_execute(NbciCellExecutor *executor,
 
 		if (!nbci_kernel_executor_process_is_alive(self))
 			return nbci_kernel_executor_fail_dead(self, error);
+		if (cell.gone_state != NULL) {
+			nbci_kernel_executor_shutdown(NBCI_CELL_EXECUTOR(self));
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_DEAD_KERNEL,
+				    "kernel reported the state \"%s\" while running the cell",
+				    cell.gone_state);
+			return NULL;
+		}
 		now = g_get_monotonic_time();
 		if (now >= deadline)
 			return nbci_kernel_executor_fail_timeout(self, &cell, timeout_ms, &cancel, error);

@@ -7,11 +7,11 @@
 #   input           sends an input_request although stdin is not allowed
 #   bad-signature   publishes a stream message with a wrong signature
 #   unknown-status  replies with the status "weird"
+#   restarting      publishes the state "restarting" and never replies
 #
 # Any other code gets a normal ok reply that echoes the code on stdout.
 import json
 import sys
-import time
 
 import zmq
 from jupyter_client.session import Session
@@ -70,9 +70,18 @@ def reply_execute(idents, request):
     elif code == "input":
         session.send(stdin, "input_request", {"prompt": "name? ", "password": False},
                      parent=request, ident=idents)
-        # A real kernel would now wait for the input_reply; waiting a little
-        # lets the request reach the client before the reply does.
-        time.sleep(0.5)
+        # Wait for the input_reply as a real kernel does; "\x04" is end of
+        # file, which ipykernel turns into EOFError.
+        if stdin.poll(5000):
+            _, answer = session.recv(stdin)
+            if answer["content"].get("value") == "\x04":
+                reply.update(status="error", ename="EOFError", evalue="end of file",
+                             traceback=["EOFError: end of file"])
+    elif code == "restarting":
+        # As a kernel manager announces a restart: no parent, and no reply.
+        session.send(iopub, "status", {"execution_state": "restarting"}, parent={},
+                     ident=[b"status"])
+        return
     elif code == "bad-signature":
         message = session.msg("stream", {"name": "stdout", "text": "forged\n"}, parent=request)
         frames = session.serialize(message, ident=[b"stream.stdout"])
