@@ -9,7 +9,7 @@
  * The HTTP client that notifiers share: a #SoupSession that honours the
  * proxy variables of the environment, and a send function that retries.
  *
- * nbci_http_client_send() retries an answer of 429 or 5xx, a 403 whose body
+ * nbci_http_client_send() retries a response of 429 or 5xx, a 403 whose body
  * names `rateLimitExceeded` or `userRateLimitExceeded` (Google's rate
  * limits) and a failed connection. It waits for the `Retry-After` header
  * when the server sends one, else backs off exponentially from 1 s, doubling
@@ -41,11 +41,11 @@
 #define NBCI_HTTP_BACKOFF_MAX_USEC  (32 * G_USEC_PER_SEC)
 #define NBCI_HTTP_JITTER_MAX_USEC   G_USEC_PER_SEC
 
-/* The session's I/O timeout, so that a server that stops answering does not
+/* The session's I/O timeout, so that a server that stops responding does not
  * stall a notifier. */
 #define NBCI_HTTP_IO_TIMEOUT_SECONDS 60
 
-/* How much of an error answer's body a message quotes. */
+/* How much of an error response's body a message quotes. */
 #define NBCI_HTTP_BODY_EXCERPT_CHARS 200
 
 /* Too Many Requests (RFC 6585); libsoup 3.2 has no name for it. */
@@ -255,7 +255,7 @@ nbci_http_describe_request(SoupMessage *msg)
 	return g_strdup_printf("%s %s", soup_message_get_method(msg), origin);
 }
 
-/* The start of an error answer's body on one line, for a message. */
+/* The start of an error response's body on one line, for a message. */
 static gchar *
 nbci_http_describe_body(GBytes *body)
 {
@@ -319,15 +319,15 @@ nbci_http_status_is_retryable(guint status, GBytes *body)
 	if (status != SOUP_STATUS_FORBIDDEN || body == NULL)
 		return FALSE;
 
-	/* Google answers its rate limits with 403 and one of these reasons */
+	/* Google rejects requests over its rate limits with 403 and one of these reasons */
 	data = g_bytes_get_data(body, &size);
 	text = g_strndup(data, size);
 	return strstr(text, "\"rateLimitExceeded\"") != NULL ||
 	       strstr(text, "\"userRateLimitExceeded\"") != NULL;
 }
 
-/* A connection that failed may work on the next try; a cancelled request,
- * a TLS failure or an invalid URL will not. */
+/* A connection that failed may work on the next try, but a cancelled
+ * request, a TLS failure or an invalid URL will not. */
 static gboolean
 nbci_http_error_is_retryable(const GError *error)
 {
@@ -338,7 +338,7 @@ nbci_http_error_is_retryable(const GError *error)
 	return g_error_matches(error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_TEMPORARY_FAILURE);
 }
 
-/* Reads Retry-After as seconds or as an HTTP date; returns the wait in
+/* Reads Retry-After as seconds or as an HTTP date. Returns the wait in
  * microseconds, or -1 when the header is missing or invalid. */
 static gint64
 nbci_http_parse_retry_after(SoupMessage *msg)
@@ -395,10 +395,10 @@ nbci_http_sleep(gint64 usec, GCancellable *cancellable, GError **error)
 	return !g_cancellable_set_error_if_cancelled(cancellable, error);
 }
 
-/* Sends @msg once. On NBCI_HTTP_TRY_SUCCESS *@body is set; otherwise
- * *@reason says what went wrong, and *@retry_after_usec is the wait the
- * server asked for, or -1. NBCI_HTTP_TRY_FAILED with a NULL *@reason means
- * that @error was set and is to be passed on as it is. */
+/* Sends @msg once. On NBCI_HTTP_TRY_SUCCESS *@body is set. Otherwise
+ * *@reason describes the failure, and *@retry_after_usec is the wait that
+ * the server requested, or -1. NBCI_HTTP_TRY_FAILED with a NULL *@reason
+ * means that @error was set and is to be passed on as it is. */
 static NbciHttpTryResult
 nbci_http_client_try(NbciHttpClient *self,
 		     SoupMessage *msg,
@@ -410,12 +410,12 @@ nbci_http_client_try(NbciHttpClient *self,
 {
 	SoupSession *session = nbci_http_client_get_session(self);
 	guint status;
-	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(GBytes) response_body = NULL;
 	g_autoptr(GError) error_local = NULL;
 
 	*retry_after_usec = -1;
-	answer = soup_session_send_and_read(session, msg, cancellable, &error_local);
-	if (answer == NULL) {
+	response_body = soup_session_send_and_read(session, msg, cancellable, &error_local);
+	if (response_body == NULL) {
 		if (g_error_matches(error_local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
 			g_propagate_error(error, g_steal_pointer(&error_local));
 			return NBCI_HTTP_TRY_FAILED;
@@ -427,11 +427,11 @@ nbci_http_client_try(NbciHttpClient *self,
 
 	status = soup_message_get_status(msg);
 	if (SOUP_STATUS_IS_SUCCESSFUL(status)) {
-		*body = g_steal_pointer(&answer);
+		*body = g_steal_pointer(&response_body);
 		return NBCI_HTTP_TRY_SUCCESS;
 	}
-	*reason = nbci_http_describe_status(msg, answer);
-	if (!nbci_http_status_is_retryable(status, answer))
+	*reason = nbci_http_describe_status(msg, response_body);
+	if (!nbci_http_status_is_retryable(status, response_body))
 		return NBCI_HTTP_TRY_FAILED;
 	*retry_after_usec = nbci_http_parse_retry_after(msg);
 	return NBCI_HTTP_TRY_RETRY;
@@ -497,17 +497,17 @@ nbci_http_client_plan_retry(NbciHttpClient *self,
  * @request_func: (scope call): builds the message, anew for each try
  * @user_data: data for @request_func
  * @message_out: (out) (optional) (transfer full) (nullable): the last
- *   message sent; it is also set when the server answered with a status
+ *   message sent; it is also set when the server responded with a status
  *   that is not retried, so that the caller can read the status and headers
  * @cancellable: (nullable): a #GCancellable, which also ends a wait between
  *   two tries
  * @error: return location for a #GError
  *
- * Sends a request and reads the whole answer, retrying as the overview of
+ * Sends a request and reads the whole response_body, retrying as the overview of
  * #NbciHttpClient describes. It blocks the calling thread, so call it from
  * the thread of a #GTask. Each retry is logged at the info level.
  *
- * Returns: (transfer full): the body of a 2xx answer, or %NULL with
+ * Returns: (transfer full): the body of a 2xx response_body, or %NULL with
  *   %NBCI_ERROR_FAILED when no try succeeded (the message names the method,
  *   scheme, host and port, the status and the start of the body), with the
  *   error of @request_func, or with %G_IO_ERROR_CANCELLED

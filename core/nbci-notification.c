@@ -63,7 +63,7 @@ struct _NbciNotification {
 	gchar *ci_branch;
 	gchar *ci_job_url;
 	GMutex zip_mutex;
-	gchar *zip_dir; /* private folder of the zip, removed on finalize */
+	gchar *zip_dir; /* private folder of the zip, removed on dispose */
 	gchar *zip_path;
 };
 

@@ -12,24 +12,24 @@
 /* A bearer token the requests carry, which no message may contain. */
 #define NBCI_TEST_TOKEN "xoxb-test-secret-token"
 
-/* One scripted answer of the loopback server. */
+/* One scripted response of the loopback server. */
 typedef struct {
 	guint status;
 	gchar *retry_after; /* nullable */
 	gchar *body;
-} NbciTestAnswer;
+} NbciTestResponse;
 
 static void
-nbci_test_answer_free(NbciTestAnswer *answer)
+nbci_test_response_free(NbciTestResponse *response)
 {
-	g_free(answer->retry_after);
-	g_free(answer->body);
-	g_free(answer);
+	g_free(response->retry_after);
+	g_free(response->body);
+	g_free(response);
 }
 
 /* A SoupServer on 127.0.0.1, port 0, running in a thread of its own. It
- * answers with the scripted answers in order, then with 200 "ok", and
- * records each request it receives. */
+ * sends the scripted responses in order, then 200 "ok", and records each
+ * request it receives. */
 typedef struct {
 	GThread *thread;
 	GMainContext *context;
@@ -38,7 +38,7 @@ typedef struct {
 	GMutex mutex;
 	GCond cond;
 	gboolean ready;
-	GQueue answers;
+	GQueue responses;
 	GPtrArray *uris;	/* the request URIs, as strings */
 	GPtrArray *user_agents; /* the User-Agent headers */
 	GSocket *socket;	/* bound before the thread starts, or NULL */
@@ -54,29 +54,29 @@ nbci_test_server_handler_cb(SoupServer *server,
 	NbciTestServer *self = user_data;
 	SoupMessageHeaders *request_headers = soup_server_message_get_request_headers(msg);
 	const gchar *user_agent = soup_message_headers_get_one(request_headers, "User-Agent");
-	NbciTestAnswer *answer;
+	NbciTestResponse *response;
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&self->mutex);
 
 	g_ptr_array_add(self->uris, g_uri_to_string(soup_server_message_get_uri(msg)));
 	g_ptr_array_add(self->user_agents, g_strdup(user_agent != NULL ? user_agent : ""));
-	answer = g_queue_pop_head(&self->answers);
-	if (answer == NULL) {
+	response = g_queue_pop_head(&self->responses);
+	if (response == NULL) {
 		soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
 		soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, "ok", 2);
 		return;
 	}
-	soup_server_message_set_status(msg, answer->status, NULL);
-	if (answer->retry_after != NULL) {
+	soup_server_message_set_status(msg, response->status, NULL);
+	if (response->retry_after != NULL) {
 		soup_message_headers_append(soup_server_message_get_response_headers(msg),
 					    "Retry-After",
-					    answer->retry_after);
+					    response->retry_after);
 	}
 	soup_server_message_set_response(msg,
 					 "text/plain",
 					 SOUP_MEMORY_COPY,
-					 answer->body,
-					 strlen(answer->body));
-	nbci_test_answer_free(answer);
+					 response->body,
+					 strlen(response->body));
+	nbci_test_response_free(response);
 }
 
 static gboolean
@@ -122,7 +122,8 @@ nbci_test_server_thread(gpointer user_data)
 	return NULL;
 }
 
-/* Starts a server; @socket, when not NULL, is a listening socket to use. */
+/* Starts a server on @socket, a listening socket, or on a new one when
+ * @socket is NULL. */
 static NbciTestServer *
 nbci_test_server_new_with_socket(GSocket *socket)
 {
@@ -130,7 +131,7 @@ nbci_test_server_new_with_socket(GSocket *socket)
 
 	g_mutex_init(&self->mutex);
 	g_cond_init(&self->cond);
-	g_queue_init(&self->answers);
+	g_queue_init(&self->responses);
 	self->uris = g_ptr_array_new_with_free_func(g_free);
 	self->user_agents = g_ptr_array_new_with_free_func(g_free);
 	self->socket = socket != NULL ? g_object_ref(socket) : NULL;
@@ -191,7 +192,7 @@ nbci_test_server_free(NbciTestServer *self)
 	g_thread_join(self->thread);
 	g_main_loop_unref(self->loop);
 	g_main_context_unref(self->context);
-	g_queue_clear_full(&self->answers, (GDestroyNotify)nbci_test_answer_free);
+	g_queue_clear_full(&self->responses, (GDestroyNotify)nbci_test_response_free);
 	g_ptr_array_unref(self->uris);
 	g_ptr_array_unref(self->user_agents);
 	g_clear_object(&self->socket);
@@ -202,18 +203,18 @@ nbci_test_server_free(NbciTestServer *self)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciTestServer, nbci_test_server_free)
 
 static void
-nbci_test_server_add_answer(NbciTestServer *self,
+nbci_test_server_add_response(NbciTestServer *self,
 			    guint status,
 			    const gchar *retry_after,
 			    const gchar *body)
 {
-	NbciTestAnswer *answer = g_new0(NbciTestAnswer, 1);
+	NbciTestResponse *response = g_new0(NbciTestResponse, 1);
 
-	answer->status = status;
-	answer->retry_after = g_strdup(retry_after);
-	answer->body = g_strdup(body);
+	response->status = status;
+	response->retry_after = g_strdup(retry_after);
+	response->body = g_strdup(body);
 	g_mutex_lock(&self->mutex);
-	g_queue_push_tail(&self->answers, answer);
+	g_queue_push_tail(&self->responses, response);
 	g_mutex_unlock(&self->mutex);
 }
 
@@ -273,7 +274,7 @@ nbci_http_test_success(void)
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(GError) error = NULL;
 
-	nbci_test_server_add_answer(server, 200, NULL, "{\"ok\":true}");
+	nbci_test_server_add_response(server, 200, NULL, "{\"ok\":true}");
 	body = nbci_http_client_send(client, nbci_test_build_request, url, &msg, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(body);
@@ -293,8 +294,8 @@ nbci_http_test_retry_server_error(void)
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(GError) error = NULL;
 
-	nbci_test_server_add_answer(server, 500, NULL, "rollup_error");
-	nbci_test_server_add_answer(server, 200, NULL, "done");
+	nbci_test_server_add_response(server, 500, NULL, "rollup_error");
+	nbci_test_server_add_response(server, 200, NULL, "done");
 	g_test_expect_message("nbci",
 			      G_LOG_LEVEL_INFO,
 			      "http-test: retrying POST http://127.0.0.1:* in *s after HTTP 500 "
@@ -316,8 +317,8 @@ nbci_http_test_retry_after_seconds(void)
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(GError) error = NULL;
 
-	nbci_test_server_add_answer(server, 429, "1", "rate_limited");
-	nbci_test_server_add_answer(server, 200, NULL, "ok");
+	nbci_test_server_add_response(server, 429, "1", "rate_limited");
+	nbci_test_server_add_response(server, 200, NULL, "ok");
 	g_test_expect_message("nbci",
 			      G_LOG_LEVEL_INFO,
 			      "http-test: retrying POST http://127.0.0.1:* in 1.0 s after HTTP 429 "
@@ -342,7 +343,7 @@ nbci_http_test_retry_after_date(void)
 	g_autoptr(GError) error = NULL;
 
 	/* the date is whole seconds, so the wait is from 1 to 2 s */
-	nbci_test_server_add_answer(server, 429, date, "rate_limited");
+	nbci_test_server_add_response(server, 429, date, "rate_limited");
 	g_test_expect_message("nbci",
 			      G_LOG_LEVEL_INFO,
 			      "http-test: retrying POST http://127.0.0.1:* in ?.? s after HTTP 429 "
@@ -364,7 +365,7 @@ nbci_http_test_retry_after_past_limit(void)
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(GError) error = NULL;
 
-	nbci_test_server_add_answer(server, 429, "3600", "rate_limited");
+	nbci_test_server_add_response(server, 429, "3600", "rate_limited");
 	body = nbci_http_client_send(client, nbci_test_build_request, url, NULL, NULL, &error);
 	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
 	g_assert_null(body);
@@ -387,7 +388,7 @@ nbci_http_test_no_retry_client_error(void)
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(GError) error = NULL;
 
-	nbci_test_server_add_answer(server, 400, NULL, "invalid_payload");
+	nbci_test_server_add_response(server, 400, NULL, "invalid_payload");
 	body = nbci_http_client_send(client, nbci_test_build_request, url, &msg, NULL, &error);
 	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
 	g_assert_null(body);
@@ -408,7 +409,7 @@ nbci_http_test_google_rate_limit(void)
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(GError) error = NULL;
 
-	nbci_test_server_add_answer(server,
+	nbci_test_server_add_response(server,
 				    403,
 				    "0",
 				    "{\"error\":{\"code\":403,\"errors\":[{\"domain\":\"usageLimits\","
@@ -435,7 +436,7 @@ nbci_http_test_max_tries(void)
 	g_autoptr(GError) error = NULL;
 
 	for (guint i = 0; i < 5; i++)
-		nbci_test_server_add_answer(server, 503, NULL, "busy");
+		nbci_test_server_add_response(server, 503, NULL, "busy");
 	g_test_expect_message("nbci", G_LOG_LEVEL_INFO, "*(try 2 of 3)");
 	g_test_expect_message("nbci", G_LOG_LEVEL_INFO, "*(try 3 of 3)");
 	body = nbci_http_client_send(client, nbci_test_build_request, url, NULL, NULL, &error);
@@ -500,7 +501,7 @@ nbci_http_test_secrets_not_in_message(void)
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(GError) error = NULL;
 
-	nbci_test_server_add_answer(server, 404, NULL, long_body);
+	nbci_test_server_add_response(server, 404, NULL, long_body);
 	body = nbci_http_client_send(client, nbci_test_build_request, url, NULL, NULL, &error);
 	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
 	g_assert_null(strstr(error->message, "webhooksecret"));
@@ -545,8 +546,8 @@ nbci_http_test_cancel_during_wait(void)
 	g_autoptr(GError) error = NULL;
 	GThread *thread;
 
-	/* the server asks for a wait far longer than the test's timeout */
-	nbci_test_server_add_answer(server, 503, "100", "busy");
+	/* the server requests a wait far longer than the test's timeout */
+	nbci_test_server_add_response(server, 503, "100", "busy");
 	thread = g_thread_new("cancel", nbci_test_cancel_later_thread, cancellable);
 	g_test_expect_message("nbci", G_LOG_LEVEL_INFO, "http-test: retrying *");
 	body = nbci_http_client_send(client,

@@ -79,7 +79,7 @@ nbci_test_copy_file(const gchar *source, const gchar *target)
 	g_assert_no_error(error);
 }
 
-/* Creates a project whose notebooks/ holds the fixture notebooks named in
+/* Creates a project whose notebooks/ contains the fixture notebooks named in
  * @notebooks and whose configuration.yml is @config. */
 static NbciProject *
 nbci_project_new(const gchar *const *notebooks, const gchar *config)
@@ -108,8 +108,8 @@ nbci_project_new(const gchar *const *notebooks, const gchar *config)
 	return project;
 }
 
-/* Runs nbci in @project with the recording notifiers; @env holds pairs of
- * extra variables. */
+/* Runs nbci in @project with the recording notifiers. @env contains pairs
+ * of extra variables. */
 static NbciRun *
 nbci_project_run(NbciProject *project, const gchar *const *args, const gchar *const *env)
 {
@@ -199,7 +199,7 @@ nbci_notify_cli_test_run_sends(void)
 	g_assert_true(g_file_test(report, G_FILE_TEST_IS_REGULAR));
 	g_assert_cmpuint(g_strv_length(lines), ==, 2);
 
-	/* smtp before slack, and the zip holds the executed failing notebook */
+	/* smtp before slack, and the zip contains the executed failing notebook */
 	smtp = nbci_test_expected_line("smtp",
 				       "errors",
 				       "notebooks run: 2, failed: 1, cells failed: 1|"
@@ -417,7 +417,9 @@ nbci_notify_cli_test_notify_usage_errors(void)
 
 	no_argument = nbci_project_run(project, (const gchar *const[]){"notify", NULL}, NULL);
 	g_assert_cmpint(no_argument->status, ==, 2);
-	g_assert_cmpstr(no_argument->err, ==, "error: missing the report; usage: nbci notify REPORT.json\n");
+	g_assert_cmpstr(no_argument->err,
+			==,
+			"error: missing the report; usage: nbci notify REPORT.json\n");
 
 	two_arguments = nbci_project_run(project,
 					 (const gchar *const[]){"notify", "a.json", "b.json", NULL},

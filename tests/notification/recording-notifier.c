@@ -32,7 +32,7 @@ nbci_recording_list_zip(const gchar *path, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "cannot open %s: %s",
+			    "failed to open %s: %s",
 			    path,
 			    archive_error_string(archive));
 		return NULL;
@@ -72,7 +72,7 @@ nbci_recording_record(const gchar *name, NbciNotification *notification, GError 
 	}
 	log = fopen(log_path, "a");
 	if (log == NULL) {
-		g_set_error(error, NBCI_ERROR, NBCI_ERROR_FAILED, "cannot open %s", log_path);
+		g_set_error(error, NBCI_ERROR, NBCI_ERROR_FAILED, "failed to open %s", log_path);
 		return FALSE;
 	}
 	fprintf(log, "%s|%s|%s|%s\n", name, title, summary, entries);
