@@ -58,7 +58,7 @@ nbci_cli_get_common_entries(void)
 	     G_OPTION_FLAG_NO_ARG,
 	     G_OPTION_ARG_CALLBACK,
 	     nbci_main_quiet_cb,
-	     "Print only errors and the summary",
+	     "Log only errors; `nbci run` prints one line per failure and the summary",
 	     NULL},
 	    {NULL},
 	};
@@ -129,7 +129,7 @@ nbci_main_print_usage(FILE *stream)
 		fprintf(stream, "  %-10s %s\n", nbci_commands[i].name, nbci_commands[i].summary);
 	fprintf(stream,
 		"\nOptions:\n"
-		"  -h, --help     Show this help; `nbci COMMAND --help` shows a command's\n"
+		"  -h, --help     Show this help; `nbci COMMAND --help` shows a command's own\n"
 		"  --version      Print the version\n");
 }
 
@@ -146,6 +146,15 @@ main(int argc, char **argv)
 	if (g_strcmp0(argv[1], "--version") == 0) {
 		printf("nbci %s\n", NBCI_VERSION);
 		return NBCI_EXIT_OK;
+	}
+	/* `nbci help COMMAND` is `nbci COMMAND --help`. */
+	if (g_strcmp0(argv[1], "help") == 0 && argc > 2) {
+		for (gsize i = 0; i < G_N_ELEMENTS(nbci_commands); i++) {
+			if (g_strcmp0(argv[2], nbci_commands[i].name) == 0) {
+				gchar *help_argv[] = {argv[2], (gchar *)"--help", NULL};
+				return nbci_commands[i].func(2, help_argv);
+			}
+		}
 	}
 	if (g_strcmp0(argv[1], "--help") == 0 || g_strcmp0(argv[1], "-h") == 0 ||
 	    g_strcmp0(argv[1], "help") == 0) {
