@@ -367,6 +367,7 @@ nbci_notification_test_zip(void)
 	g_autofree gchar *report_data = NULL;
 	g_autofree gchar *zip_dir = NULL;
 	g_autofree gchar *zip_name = NULL;
+	g_autofree gchar *zip_copy = NULL;
 	const gchar *notebooks[] = {"notebooks/a.ipynb",
 				    "../outside/b.ipynb",
 				    "/abs/./c.ipynb",
@@ -420,8 +421,9 @@ nbci_notification_test_zip(void)
 	g_assert_false(g_hash_table_contains(entries, "notebooks/ok.ipynb"));
 
 	/* the zip and its folder go with the notification */
+	zip_copy = g_strdup(zip_path);
 	g_clear_object(&notification);
-	g_assert_false(g_file_test(zip_path, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(zip_copy, G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(zip_dir, G_FILE_TEST_EXISTS));
 
 	g_assert_cmpint(g_remove(copy_a), ==, 0);
