@@ -152,6 +152,9 @@ main(int argc, char **argv)
 		for (gsize i = 0; i < G_N_ELEMENTS(nbci_commands); i++) {
 			if (g_strcmp0(argv[2], nbci_commands[i].name) == 0) {
 				gchar *help_argv[] = {argv[2], (gchar *)"--help", NULL};
+				g_autofree gchar *prgname = g_strdup_printf("nbci %s", argv[2]);
+
+				g_set_prgname(prgname);
 				return nbci_commands[i].func(2, help_argv);
 			}
 		}
@@ -162,8 +165,13 @@ main(int argc, char **argv)
 		return NBCI_EXIT_OK;
 	}
 	for (gsize i = 0; i < G_N_ELEMENTS(nbci_commands); i++) {
-		if (g_strcmp0(argv[1], nbci_commands[i].name) == 0)
+		if (g_strcmp0(argv[1], nbci_commands[i].name) == 0) {
+			g_autofree gchar *prgname = g_strdup_printf("nbci %s", argv[1]);
+
+			/* GOption starts a command's usage line with this name. */
+			g_set_prgname(prgname);
 			return nbci_commands[i].func(argc - 1, argv + 1);
+		}
 	}
 	fprintf(stderr,
 		"error: unknown command \"%s\"; run `nbci --help` for the commands\n",
