@@ -790,6 +790,10 @@ slack_server_thread_cb(gpointer user_data)
 	g_main_loop_run(self->loop);
 	soup_server_disconnect(self->server);
 	g_clear_object(&self->server);
+
+	/* Closing the connections queues sources that release them. */
+	while (g_main_context_iteration(self->context, FALSE))
+		;
 	g_main_context_pop_thread_default(self->context);
 	return NULL;
 }

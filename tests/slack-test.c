@@ -419,6 +419,48 @@ test_slack_webhook_message(TestSlack *fixture, gconstpointer user_data)
 	g_assert_null(test_slack_left_out_line(message));
 }
 
+/* A report that nbci wrote for two failing notebooks on ipykernel shows
+ * without IPython's colour codes and with "<", ">" and "&" escaped. */
+static void
+test_slack_webhook_real_report(TestSlack *fixture, gconstpointer user_data)
+{
+	const gchar *text;
+	g_autofree gchar *path = g_test_build_filename(G_TEST_DIST, "slack", "report.json", NULL);
+	g_autoptr(NbciReport) report = NULL;
+	g_autoptr(NbciNotification) notification = NULL;
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autoptr(JsonObject) message = NULL;
+	g_autoptr(GPtrArray) code = NULL;
+	g_autoptr(GError) error = NULL;
+
+	report = nbci_report_new_from_file(path, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(report);
+	notification = nbci_notification_new(fixture->config, report, path);
+	test_slack_use_webhook(fixture);
+	notifier = test_slack_notifier_new_configured(fixture);
+	test_slack_assert_notify_ok(notifier, notification);
+
+	requests = slack_server_dup_requests(fixture->server);
+	g_assert_cmpuint(requests->len, ==, 1);
+	test_slack_assert_accepted(test_slack_request(requests, 0));
+	message = test_slack_parse_object(test_slack_request(requests, 0)->body);
+	code = test_slack_dup_code_blocks(message);
+	g_assert_cmpuint(code->len, ==, 1);
+	text = g_ptr_array_index(code, 0);
+	g_assert_nonnull(strstr(text, "\"notebook\" : \"notebooks/divide.ipynb\""));
+	g_assert_nonnull(strstr(text, "\"notebook\" : \"notebooks/parse.ipynb\""));
+	g_assert_nonnull(strstr(text, "\"ZeroDivisionError: division by zero\""));
+	g_assert_nonnull(strstr(text, "----&gt; 2"));
+	g_assert_nonnull(strstr(text, "{&lt;&amp;&gt;}"));
+	g_assert_nonnull(strstr(text, "\"cell_id\" : \"93d39a86\""));
+	g_assert_null(strstr(text, "\\u001b"));
+	g_assert_null(strstr(text, "[0;31m"));
+	g_assert_null(strstr(text, "[38;5;"));
+	g_assert_null(test_slack_left_out_line(message));
+}
+
 /* A 500 is retried, and the second try delivers the message. */
 static void
 test_slack_webhook_retry_500(TestSlack *fixture, gconstpointer user_data)
@@ -672,7 +714,7 @@ test_slack_bot_upload(TestSlack *fixture, gconstpointer user_data)
 			 3);
 	posted = test_slack_parse_response(post);
 
-	/* The upload URL is asked for with form fields, not JSON. */
+	/* The upload URL is requested with form fields, not JSON. */
 	g_assert_cmpstr(get_url->path, ==, "/api/files.getUploadURLExternal");
 	g_assert_cmpstr(get_url->content_type, ==, "application/x-www-form-urlencoded");
 	g_assert_cmpstr(get_url->authorization, ==, "Bearer " TEST_TOKEN);
@@ -952,6 +994,44 @@ test_slack_message_limits(TestSlack *fixture, gconstpointer user_data)
 	}
 }
 
+/* An entry whose error value alone is longer than a section is cut at
+ * the end, and the entries after it still follow whole. */
+static void
+test_slack_message_long_evalue(TestSlack *fixture, gconstpointer user_data)
+{
+	const gchar *text;
+	const gchar *ampersand;
+	guint n_left_out = G_MAXUINT;
+	g_autoptr(NbciReport) report = test_slack_report_new(2, 3);
+	g_autoptr(NbciNotification) notification = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GPtrArray) code = NULL;
+	g_autoptr(GArray) shown = NULL;
+	g_autoptr(GString) evalue = g_string_new(NULL);
+	JsonObject *trace;
+
+	for (guint i = 0; i < 1000; i++)
+		g_string_append(evalue, "x<y ");
+	trace = json_object_get_object_member(nbci_report_get_entry(report, 0), "trace");
+	json_object_set_string_member(trace, "evalue", evalue->str);
+	notification = nbci_notification_new(fixture->config, report, fixture->report_path);
+
+	root = nbci_slack_message_build(notification, "on disk", &n_left_out);
+	g_assert_cmpuint(n_left_out, ==, 0);
+	code = test_slack_dup_code_blocks(json_node_get_object(root));
+	g_assert_cmpuint(code->len, ==, 2);
+	text = g_ptr_array_index(code, 0);
+	g_assert_cmpuint(g_utf8_strlen(text, -1) + 8, <=, NBCI_SLACK_MAX_SECTION_CHARS);
+	g_assert_true(g_str_has_suffix(text, "…"));
+	ampersand = strrchr(text, '&');
+	g_assert_nonnull(ampersand);
+	g_assert_true(g_str_has_prefix(ampersand, "&lt;"));
+	g_assert_nonnull(strstr(text, "\"notebook\" : \"notebooks/n00000.ipynb\""));
+	shown = test_slack_shown_entries(code);
+	g_assert_cmpuint(shown->len, ==, 2);
+	g_assert_cmpuint(g_array_index(shown, guint, 1), ==, 1);
+}
+
 /* The built module, found through NBCI_PLUGIN_PATH, registers the
  * notifier and sends a message. This runs in a child process, because the
  * notifier linked into this test would register the same type name. */
@@ -1002,6 +1082,7 @@ main(int argc, char **argv)
 	g_log_set_writer_func(test_slack_log_writer_cb, NULL, NULL);
 
 	test_slack_add("/slack/webhook/message", test_slack_webhook_message);
+	test_slack_add("/slack/webhook/real-report", test_slack_webhook_real_report);
 	test_slack_add("/slack/webhook/retry-500", test_slack_webhook_retry_500);
 	test_slack_add("/slack/webhook/retry-429", test_slack_webhook_retry_429);
 	test_slack_add("/slack/webhook/unknown", test_slack_webhook_unknown);
@@ -1016,6 +1097,7 @@ main(int argc, char **argv)
 	test_slack_add("/slack/bot/retry-429", test_slack_bot_retry_429);
 	test_slack_add("/slack/configure/errors", test_slack_configure_errors);
 	test_slack_add("/slack/message/limits", test_slack_message_limits);
+	test_slack_add("/slack/message/long-evalue", test_slack_message_long_evalue);
 	test_slack_add("/slack/module", test_slack_module);
 	return g_test_run();
 }

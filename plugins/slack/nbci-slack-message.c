@@ -122,7 +122,7 @@ nbci_slack_message_strip_colours(const gchar *json)
 
 	if (g_once_init_enter(&regex)) {
 		GRegex *compiled = g_regex_new("\\\\u001[bB]\\[[0-9;]*[A-Za-z]",
-					       G_REGEX_OPTIMIZE,
+					       0,
 					       0,
 					       NULL);
 		g_once_init_leave(&regex, compiled);
@@ -207,10 +207,12 @@ nbci_slack_message_format_entry_with(JsonObject *entry, JsonObject *trace_copy)
 static gchar *
 nbci_slack_message_format_entry(JsonObject *entry)
 {
-	g_autofree gchar *text = nbci_slack_message_format_entry_with(entry, NULL);
 	JsonObject *trace = NULL;
-	JsonNode *traceback;
-	guint n_lines;
+	JsonNode *traceback = NULL;
+	gint fits = -1;
+	gint too_long;
+	g_autofree gchar *text = nbci_slack_message_format_entry_with(entry, NULL);
+	g_autofree gchar *best = NULL;
 
 	if (nbci_slack_message_count_chars(text) <= NBCI_SLACK_MAX_CODE_CHARS)
 		return g_steal_pointer(&text);
@@ -218,19 +220,31 @@ nbci_slack_message_format_entry(JsonObject *entry)
 	if (json_object_has_member(entry, "trace") &&
 	    JSON_NODE_HOLDS_OBJECT(json_object_get_member(entry, "trace")))
 		trace = json_object_get_object_member(entry, "trace");
-	traceback = trace != NULL ? json_object_get_member(trace, "traceback") : NULL;
-	if (traceback != NULL && JSON_NODE_HOLDS_ARRAY(traceback)) {
-		n_lines = json_array_get_length(json_node_get_array(traceback));
-		for (guint n_kept = n_lines; n_kept-- > 0;) {
-			g_autoptr(JsonObject) trace_copy =
-			    nbci_slack_message_copy_trace(trace, n_kept);
+	if (trace != NULL)
+		traceback = json_object_get_member(trace, "traceback");
+	if (traceback == NULL || !JSON_NODE_HOLDS_ARRAY(traceback))
+		return nbci_slack_message_shorten(text, NBCI_SLACK_MAX_CODE_CHARS);
 
+	/* Search by halves for the most traceback lines that fit. "fits"
+	 * lines fit (-1 while no count is known to), "too_long" lines do not. */
+	too_long = (gint)json_array_get_length(json_node_get_array(traceback));
+	while (too_long - fits > 1) {
+		gint n_kept = fits + (too_long - fits) / 2;
+		g_autoptr(JsonObject) trace_copy = nbci_slack_message_copy_trace(trace, n_kept);
+		g_autofree gchar *candidate = nbci_slack_message_format_entry_with(entry, trace_copy);
+
+		if (nbci_slack_message_count_chars(candidate) <= NBCI_SLACK_MAX_CODE_CHARS) {
+			fits = n_kept;
+			g_free(best);
+			best = g_steal_pointer(&candidate);
+		} else {
+			too_long = n_kept;
 			g_free(text);
-			text = nbci_slack_message_format_entry_with(entry, trace_copy);
-			if (nbci_slack_message_count_chars(text) <= NBCI_SLACK_MAX_CODE_CHARS)
-				return g_steal_pointer(&text);
+			text = g_steal_pointer(&candidate);
 		}
 	}
+	if (best != NULL)
+		return g_steal_pointer(&best);
 	return nbci_slack_message_shorten(text, NBCI_SLACK_MAX_CODE_CHARS);
 }
 
@@ -317,7 +331,7 @@ nbci_slack_message_add_report(JsonArray *blocks, NbciReport *report)
  * nbci_slack_message_build:
  * @notification: the finished run
  * @full_report_location: where the reader finds the whole report, such as
- *   "attached as nbci-report.json", for the line that counts left-out entries
+ *   "nbci-report.json in the CI job", for the line that counts left-out entries
  * @n_left_out: (out) (optional): the number of report entries left out
  *
  * Builds the message of @notification for an incoming webhook or
