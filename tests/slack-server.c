@@ -411,8 +411,8 @@ slack_server_handle_post_message(SlackServer *self,
 }
 
 /* Reads the arguments of a Web API call given as form fields or query
- * arguments; JSON is not read, as Slack does not read it for the methods
- * that take form arguments only. */
+ * arguments. A JSON body is not read, because Slack's reference long
+ * listed only form arguments for files.getUploadURLExternal. */
 static GHashTable *
 slack_server_read_form(const SlackServerRequest *request)
 {

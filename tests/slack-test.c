@@ -873,6 +873,29 @@ test_slack_bot_ratelimited(TestSlack *fixture, gconstpointer user_data)
 	g_assert_cmpuint(slack_server_get_n_early_retries(fixture->server), ==, 0);
 }
 
+/* A Retry-After that would pass notification.max_seconds ends the tries. */
+static void
+test_slack_bot_ratelimited_past_limit(TestSlack *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 3);
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_slack_set_env(NULL, TEST_TOKEN);
+	nbci_config_set_int(fixture->config, "notification.max_seconds", 1);
+	slack_server_fail_with_error(fixture->server, "ratelimited", 1);
+	notifier = test_slack_notifier_new_configured(fixture);
+	g_assert_false(test_slack_notify(notifier, notification, &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_nonnull(strstr(error->message, "chat.postMessage failed: ratelimited"));
+	g_assert_nonnull(strstr(error->message, "notification.max_seconds (1 s)"));
+	test_slack_assert_no_secret_in_error(error);
+
+	requests = slack_server_dup_requests(fixture->server);
+	g_assert_cmpuint(requests->len, ==, 1);
+}
+
 /* HTTP 429 on a Web API call is retried after Retry-After as well. */
 static void
 test_slack_bot_retry_429(TestSlack *fixture, gconstpointer user_data)
@@ -1094,6 +1117,7 @@ main(int argc, char **argv)
 	test_slack_add("/slack/bot/bad-token", test_slack_bot_bad_token);
 	test_slack_add("/slack/bot/unknown-channel", test_slack_bot_unknown_channel);
 	test_slack_add("/slack/bot/ratelimited", test_slack_bot_ratelimited);
+	test_slack_add("/slack/bot/ratelimited-past-limit", test_slack_bot_ratelimited_past_limit);
 	test_slack_add("/slack/bot/retry-429", test_slack_bot_retry_429);
 	test_slack_add("/slack/configure/errors", test_slack_configure_errors);
 	test_slack_add("/slack/message/limits", test_slack_message_limits);

@@ -231,7 +231,9 @@ nbci_slack_message_format_entry(JsonObject *entry)
 	while (too_long - fits > 1) {
 		gint n_kept = fits + (too_long - fits) / 2;
 		g_autoptr(JsonObject) trace_copy = nbci_slack_message_copy_trace(trace, n_kept);
-		g_autofree gchar *candidate = nbci_slack_message_format_entry_with(entry, trace_copy);
+		g_autofree gchar *candidate = NULL;
+
+		candidate = nbci_slack_message_format_entry_with(entry, trace_copy);
 
 		if (nbci_slack_message_count_chars(candidate) <= NBCI_SLACK_MAX_CODE_CHARS) {
 			fits = n_kept;

@@ -11,8 +11,9 @@ G_BEGIN_DECLS
 
 /* Slack's limits on one message: the text of a section and of a header
  * (api.slack.com/reference/block-kit/blocks), the number of blocks, and
- * the top-level text, which Slack truncates past this length. Slack counts characters, and this plugin
- * counts UTF-16 code units, which are never fewer. */
+ * the top-level text, which Slack truncates past this length. Slack counts
+ * characters, and this plugin counts UTF-16 code units, which are never
+ * fewer. */
 #define NBCI_SLACK_MAX_SECTION_CHARS 3000
 #define NBCI_SLACK_MAX_HEADER_CHARS  150
 #define NBCI_SLACK_MAX_BLOCKS	     50

@@ -461,7 +461,8 @@ nbci_slack_notifier_parse_response(const gchar *method,
 
 /* Calls the Web API @method with @body and returns its response object, or
  * fails with the error code Slack returned. Slack reports errors as HTTP
- * 200 with "ok" false, and only "ratelimited" among them is tried again. */
+ * 200 with "ok" false, and only "ratelimited" among them is tried again,
+ * within notification.max_tries and notification.max_seconds. */
 static JsonObject *
 nbci_slack_notifier_call(NbciSlackJob *job,
 			 NbciHttpClient *client,
@@ -473,6 +474,9 @@ nbci_slack_notifier_call(NbciSlackJob *job,
 {
 	NbciSlackRequest request = {NULL};
 	gint64 max_tries = nbci_config_get_int(job->config, "notification.max_tries");
+	gint64 max_usec = nbci_config_get_int(job->config, "notification.max_seconds") *
+			  G_USEC_PER_SEC;
+	gint64 started = g_get_monotonic_time();
 	g_autofree gchar *url = g_strdup_printf("%s/%s", job->api_url, method);
 	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED, error);
 
@@ -511,7 +515,19 @@ nbci_slack_notifier_call(NbciSlackJob *job,
 			return g_steal_pointer(&object);
 		if (g_strcmp0(code, "ratelimited") == 0 && try < max_tries) {
 			guint seconds = nbci_slack_notifier_get_retry_after(message);
+			gint64 elapsed = g_get_monotonic_time() - started;
 
+			/* A max_seconds of 0 sets no limit on the time. */
+			if (max_usec > 0 && elapsed + seconds * G_USEC_PER_SEC > max_usec) {
+				g_set_error(error,
+					    NBCI_ERROR,
+					    NBCI_ERROR_FAILED,
+					    "%s failed: ratelimited; the server asked to retry after %u s, which would pass notification.max_seconds (%" G_GINT64_FORMAT " s)",
+					    url,
+					    seconds,
+					    max_usec / G_USEC_PER_SEC);
+				return NULL;
+			}
 			g_info("%s is rate limited, trying again in %u s", method, seconds);
 			if (!nbci_slack_notifier_sleep(seconds, cancellable, error))
 				return NULL;
@@ -579,8 +595,9 @@ nbci_slack_notifier_post_message(NbciSlackJob *job,
 	return g_strdup(channel_id);
 }
 
-/* Requests an upload URL with form fields, because this method does not
- * read JSON. Sets @file_id and returns the URL. */
+/* Requests an upload URL with form fields, because Slack's reference long
+ * listed only form arguments for this method. Sets @file_id and returns
+ * the URL. */
 static gchar *
 nbci_slack_notifier_get_upload_url(NbciSlackJob *job,
 				   NbciHttpClient *client,
