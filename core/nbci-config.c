@@ -16,6 +16,12 @@
  * default. An unknown key, a value of the wrong type and a secret written
  * into the file are errors that carry the file name, line and column.
  *
+ * Plugins add keys of their own with nbci_plugin_registry_add_config_key(),
+ * and each notifier plugin gets the switch `notification.<name>`. Like the
+ * types a plugin registers, these keys last as long as the process, and
+ * every configuration accepts them from then on, including those created
+ * before.
+ *
  * Secrets are only ever read from the environment: `EMAIL_SENDER_PASSWORD`,
  * `DRIVE_CREDENTIALS`, `SLACK_WEBHOOK_URL` and `SLACK_BOT_TOKEN`.
  *
@@ -26,6 +32,7 @@
 
 #include <string.h>
 
+#include "nbci-config-private.h"
 #include "nbci-private.h"
 
 typedef enum {
@@ -60,7 +67,7 @@ static const gchar *const nbci_config_role_choices[] = {"reader", "writer", "com
  * that g_timeout_add_seconds() takes. */
 #define NBCI_CONFIG_SECONDS "a whole number of seconds"
 
-/* TODO: plugins cannot add keys of their own yet; every key is listed here. */
+/* The built-in keys; the keys plugins declare are in nbci_config_plugin_keys. */
 static const NbciConfigKeyInfo nbci_config_keys[] = {
     {"trace", NBCI_CONFIG_KIND_BOOLEAN, NULL, TRUE},
     {"folder", NBCI_CONFIG_KIND_STRV, NULL, .default_strv = nbci_config_default_folder},
@@ -140,6 +147,8 @@ static const struct {
 	const gchar *key;
 } nbci_config_aliases[] = {
     {"email.recipient", "email.receipient"},
+    /* the e-mail notifier plugin is named smtp */
+    {"notification.smtp", "notification.email"},
 };
 
 /* Keys that would contain a secret, with the environment variable that
@@ -166,6 +175,24 @@ static const gchar *const nbci_config_secret_variables[] = {
     "SLACK_WEBHOOK_URL",
     "SLACK_BOT_TOKEN",
 };
+
+/* A key a plugin declared. The info comes first, so that a pointer to it
+ * is also a pointer to the whole. */
+typedef struct {
+	NbciConfigKeyInfo info;
+	gchar *key;
+	/* the default as the plugin wrote it, to compare a second declaration */
+	gchar *default_text;
+} NbciConfigPluginKey;
+
+/* The keys plugins declared (NbciConfigPluginKey) and the notifier plugins
+ * with a switch of their own (names), in the order they were registered.
+ * Neither is ever freed, because every configuration shares a key's info.
+ * The lock is recursive, so that the registering functions can call the
+ * lookups. */
+static GPtrArray *nbci_config_plugin_keys = NULL;
+static GPtrArray *nbci_config_notifier_switches = NULL;
+static GRecMutex nbci_config_keys_lock;
 
 typedef struct {
 	const NbciConfigKeyInfo *info;
@@ -223,15 +250,50 @@ nbci_config_resolve_alias(const gchar *key)
 	return key;
 }
 
+/* Lists the built-in keys, then the keys plugins declared. The infos
+ * stay valid for the life of the process. */
+static GPtrArray *
+nbci_config_list_keys(void)
+{
+	GPtrArray *infos = g_ptr_array_new();
+
+	for (guint i = 0; i < G_N_ELEMENTS(nbci_config_keys); i++)
+		g_ptr_array_add(infos, (gpointer)&nbci_config_keys[i]);
+
+	g_rec_mutex_lock(&nbci_config_keys_lock);
+	for (guint i = 0; nbci_config_plugin_keys != NULL && i < nbci_config_plugin_keys->len; i++)
+		g_ptr_array_add(infos, g_ptr_array_index(nbci_config_plugin_keys, i));
+	g_rec_mutex_unlock(&nbci_config_keys_lock);
+	return infos;
+}
+
 static const NbciConfigKeyInfo *
 nbci_config_lookup_key(const gchar *key)
 {
+	const NbciConfigKeyInfo *info = NULL;
+
 	key = nbci_config_resolve_alias(key);
 	for (guint i = 0; i < G_N_ELEMENTS(nbci_config_keys); i++) {
 		if (g_strcmp0(nbci_config_keys[i].key, key) == 0)
 			return &nbci_config_keys[i];
 	}
-	return NULL;
+
+	g_rec_mutex_lock(&nbci_config_keys_lock);
+	for (guint i = 0; nbci_config_plugin_keys != NULL && i < nbci_config_plugin_keys->len; i++) {
+		NbciConfigPluginKey *plugin_key = g_ptr_array_index(nbci_config_plugin_keys, i);
+		if (g_strcmp0(plugin_key->key, key) == 0) {
+			info = &plugin_key->info;
+			break;
+		}
+	}
+	g_rec_mutex_unlock(&nbci_config_keys_lock);
+	return info;
+}
+
+static gboolean
+nbci_config_key_is_builtin(const NbciConfigKeyInfo *info)
+{
+	return info >= nbci_config_keys && info < nbci_config_keys + G_N_ELEMENTS(nbci_config_keys);
 }
 
 static gboolean
@@ -246,8 +308,11 @@ nbci_config_key_has_prefix(const gchar *key, const gchar *section)
 static gboolean
 nbci_config_is_section(const gchar *key)
 {
-	for (guint i = 0; i < G_N_ELEMENTS(nbci_config_keys); i++) {
-		if (nbci_config_key_has_prefix(nbci_config_keys[i].key, key))
+	g_autoptr(GPtrArray) infos = nbci_config_list_keys();
+
+	for (guint i = 0; i < infos->len; i++) {
+		const NbciConfigKeyInfo *info = g_ptr_array_index(infos, i);
+		if (nbci_config_key_has_prefix(info->key, key))
 			return TRUE;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(nbci_config_secrets); i++) {
@@ -288,9 +353,10 @@ static GPtrArray *
 nbci_config_list_children(const gchar *section)
 {
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) infos = nbci_config_list_keys();
 
-	for (guint i = 0; i < G_N_ELEMENTS(nbci_config_keys); i++) {
-		const gchar *rest = nbci_config_keys[i].key;
+	for (guint i = 0; i < infos->len; i++) {
+		const gchar *rest = ((const NbciConfigKeyInfo *)g_ptr_array_index(infos, i))->key;
 		const gchar *dot;
 		g_autofree gchar *name = NULL;
 
@@ -369,6 +435,14 @@ nbci_config_describe_unknown_key(const gchar *key)
 			g_string_append(str, ", ");
 		g_string_append(str, g_ptr_array_index(children, i));
 	}
+
+	/* a switch of a plugin that did not load is the likely cause */
+	if (g_strcmp0(section, "notification") == 0)
+		g_string_append_printf(str,
+				       "; a notifier plugin named %s adds the switch \"%s\" "
+				       "once it is loaded, see nbci plugins",
+				       name,
+				       key);
 	return g_string_free(g_steal_pointer(&str), FALSE);
 }
 
@@ -1488,12 +1562,15 @@ gchar *
 nbci_config_to_string(NbciConfig *self)
 {
 	g_autoptr(GString) str = g_string_new(NULL);
+	g_autoptr(GPtrArray) infos = NULL;
 
 	g_return_val_if_fail(NBCI_IS_CONFIG(self), NULL);
 
-	for (guint i = 0; i < G_N_ELEMENTS(nbci_config_keys); i++) {
-		g_string_append_printf(str, "%s: ", nbci_config_keys[i].key);
-		nbci_config_append_value(self, &nbci_config_keys[i], str);
+	infos = nbci_config_list_keys();
+	for (guint i = 0; i < infos->len; i++) {
+		const NbciConfigKeyInfo *info = g_ptr_array_index(infos, i);
+		g_string_append_printf(str, "%s: ", info->key);
+		nbci_config_append_value(self, info, str);
 		g_string_append_c(str, '\n');
 	}
 
@@ -1539,4 +1616,241 @@ nbci_config_init(NbciConfig *self)
 	self->default_project = g_path_get_basename(cwd);
 	self->file_values = nbci_config_values_new();
 	self->overrides = nbci_config_values_new();
+}
+
+/* Keys declared by plugins */
+
+/* A key is two or more names joined by dots; each name starts with a
+ * lowercase letter and goes on with lowercase letters, digits, - and _. */
+static gboolean
+nbci_config_check_key_syntax(const gchar *key, GError **error)
+{
+	g_auto(GStrv) names = g_strsplit(key, ".", -1);
+	gboolean valid = g_strv_length(names) >= 2;
+
+	for (guint i = 0; valid && names[i] != NULL; i++) {
+		const gchar *name = names[i];
+
+		valid = g_ascii_islower(name[0]);
+		for (const gchar *p = name; valid && *p != '\0'; p++)
+			valid = g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '_' || *p == '-';
+	}
+	if (!valid) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_PLUGIN,
+			    "invalid configuration key \"%s\"; use a section and a name such as "
+			    "\"webhook.url\", each of lowercase letters, digits, - and _",
+			    key);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static NbciConfigKind
+nbci_config_kind_from_type(NbciConfigKeyType type)
+{
+	switch (type) {
+	case NBCI_CONFIG_KEY_TYPE_BOOLEAN:
+		return NBCI_CONFIG_KIND_BOOLEAN;
+	case NBCI_CONFIG_KEY_TYPE_INT:
+		return NBCI_CONFIG_KIND_INT;
+	case NBCI_CONFIG_KEY_TYPE_STRING:
+		return NBCI_CONFIG_KIND_STRING;
+	case NBCI_CONFIG_KEY_TYPE_STRV:
+		return NBCI_CONFIG_KIND_STRV;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+/* Checks that @key is free: no key of that name, no key below it and no
+ * key above it, so that the file's nesting stays unambiguous. */
+static gboolean
+nbci_config_check_key_free(const gchar *key, GError **error)
+{
+	const gchar *variable = nbci_config_lookup_secret(key);
+
+	if (nbci_config_lookup_key(key) != NULL) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_PLUGIN,
+			    "configuration key \"%s\" already exists with another type or default; "
+			    "choose a key in a section named after the plugin",
+			    key);
+		return FALSE;
+	}
+	if (variable != NULL || nbci_config_is_section(key)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_PLUGIN,
+			    "configuration key \"%s\" is taken by nbci; choose a key in a section "
+			    "named after the plugin",
+			    key);
+		return FALSE;
+	}
+	for (const gchar *dot = strchr(key, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
+		g_autofree gchar *parent = g_strndup(key, dot - key);
+
+		if (nbci_config_lookup_key(parent) != NULL) {
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_PLUGIN,
+				    "configuration key \"%s\" cannot go below the key \"%s\"; "
+				    "choose a key in a section of its own",
+				    key,
+				    parent);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* Checks whether a plugin already declared @key with the same type and
+ * default: a module loaded by a second registry declares its keys again. */
+static gboolean
+nbci_config_plugin_key_matches(const gchar *key,
+			       NbciConfigKind kind,
+			       const gchar *default_value)
+{
+	const NbciConfigKeyInfo *info = nbci_config_lookup_key(key);
+	const NbciConfigPluginKey *plugin_key = (const NbciConfigPluginKey *)info;
+
+	if (info == NULL || nbci_config_key_is_builtin(info))
+		return FALSE;
+	return info->kind == kind && g_strcmp0(plugin_key->default_text, default_value) == 0 &&
+	       g_strcmp0(info->key, key) == 0;
+}
+
+gboolean
+nbci_config_register_key(const gchar *key,
+			 NbciConfigKeyType type,
+			 const gchar *default_value,
+			 GError **error)
+{
+	NbciConfigKind kind;
+	NbciConfigPluginKey *plugin_key;
+	g_autoptr(NbciConfigValue) value = NULL;
+	g_autoptr(GRecMutexLocker) locker = NULL;
+
+	g_return_val_if_fail(key != NULL, FALSE);
+	g_return_val_if_fail(type <= NBCI_CONFIG_KEY_TYPE_STRV, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	kind = nbci_config_kind_from_type(type);
+	locker = g_rec_mutex_locker_new(&nbci_config_keys_lock);
+	if (nbci_config_plugin_key_matches(key, kind, default_value))
+		return TRUE;
+	if (!nbci_config_check_key_syntax(key, error) || !nbci_config_check_key_free(key, error))
+		return FALSE;
+
+	/* the value of a secret belongs in the environment */
+	if ((kind == NBCI_CONFIG_KIND_STRING || kind == NBCI_CONFIG_KIND_STRV) &&
+	    nbci_config_key_looks_secret(key)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_PLUGIN,
+			    "configuration key \"%s\" looks like a secret, and secrets are never "
+			    "read from the configuration file; read it from an environment "
+			    "variable instead",
+			    key);
+		return FALSE;
+	}
+
+	plugin_key = g_new0(NbciConfigPluginKey, 1);
+	plugin_key->key = g_strdup(key);
+	plugin_key->default_text = g_strdup(default_value);
+	plugin_key->info.key = plugin_key->key;
+	plugin_key->info.kind = kind;
+	plugin_key->info.minimum = G_MININT64;
+	plugin_key->info.maximum = G_MAXINT64;
+
+	/* the default is parsed as a value in the file would be */
+	if (default_value != NULL) {
+		g_autoptr(GError) error_local = NULL;
+
+		value = nbci_config_value_new_from_text(&plugin_key->info,
+							default_value,
+							&error_local);
+		if (value == NULL) {
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_PLUGIN,
+				    "invalid default for configuration key \"%s\": %s",
+				    key,
+				    error_local->message);
+			g_free(plugin_key->key);
+			g_free(plugin_key->default_text);
+			g_free(plugin_key);
+			return FALSE;
+		}
+		plugin_key->info.default_boolean = value->boolean;
+		plugin_key->info.default_int = value->integer;
+		plugin_key->info.default_string = g_steal_pointer(&value->string);
+		plugin_key->info.default_strv = (const gchar *const *)g_steal_pointer(&value->strv);
+	}
+
+	if (nbci_config_plugin_keys == NULL)
+		nbci_config_plugin_keys = g_ptr_array_new();
+	g_ptr_array_add(nbci_config_plugin_keys, plugin_key);
+	g_debug("added configuration key %s", key);
+	return TRUE;
+}
+
+gboolean
+nbci_config_register_notifier_switch(const gchar *notifier, GError **error)
+{
+	const NbciConfigKeyInfo *info;
+	g_autofree gchar *key = NULL;
+	g_autoptr(GRecMutexLocker) locker = NULL;
+
+	g_return_val_if_fail(notifier != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	key = g_strdup_printf("notification.%s", notifier);
+	locker = g_rec_mutex_locker_new(&nbci_config_keys_lock);
+	info = nbci_config_lookup_key(key);
+
+	/* notification.email, .drive and .slack already turn on smtp, drive
+	 * and slack */
+	if (info != NULL && nbci_config_key_is_builtin(info))
+		return TRUE;
+
+	if (info == NULL) {
+		if (!nbci_config_register_key(key, NBCI_CONFIG_KEY_TYPE_BOOLEAN, NULL, error)) {
+			g_prefix_error(error, "notifier name \"%s\" cannot be a switch: ", notifier);
+			return FALSE;
+		}
+	} else if (info->kind != NBCI_CONFIG_KIND_BOOLEAN) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_PLUGIN,
+			    "configuration key \"%s\" is the switch of the notifier %s, but it "
+			    "was declared with another type; declare it as a boolean",
+			    key,
+			    notifier);
+		return FALSE;
+	}
+
+	if (nbci_config_notifier_switches == NULL)
+		nbci_config_notifier_switches = g_ptr_array_new();
+	if (!g_ptr_array_find_with_equal_func(nbci_config_notifier_switches,
+					      notifier,
+					      g_str_equal,
+					      NULL))
+		g_ptr_array_add(nbci_config_notifier_switches, g_strdup(notifier));
+	return TRUE;
+}
+
+GPtrArray *
+nbci_config_list_notifier_switches(void)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new(&nbci_config_keys_lock);
+
+	for (guint i = 0;
+	     nbci_config_notifier_switches != NULL && i < nbci_config_notifier_switches->len;
+	     i++)
+		g_ptr_array_add(names, g_strdup(g_ptr_array_index(nbci_config_notifier_switches, i)));
+	return names;
 }

@@ -15,6 +15,27 @@
 
 G_BEGIN_DECLS
 
+/**
+ * NbciConfigKeyType:
+ * @NBCI_CONFIG_KEY_TYPE_BOOLEAN: a switch: 0 or 1, true or false, yes or no,
+ *   on or off; read with nbci_config_get_boolean()
+ * @NBCI_CONFIG_KEY_TYPE_INT: a whole number; read with nbci_config_get_int()
+ * @NBCI_CONFIG_KEY_TYPE_STRING: a text; read with nbci_config_get_string()
+ * @NBCI_CONFIG_KEY_TYPE_STRV: a text or a list of texts; read with
+ *   nbci_config_get_strv()
+ *
+ * The type of value a configuration key takes, as a plugin declares it
+ * with nbci_plugin_registry_add_config_key().
+ *
+ * Since: 1.0
+ */
+typedef enum {
+	NBCI_CONFIG_KEY_TYPE_BOOLEAN,
+	NBCI_CONFIG_KEY_TYPE_INT,
+	NBCI_CONFIG_KEY_TYPE_STRING,
+	NBCI_CONFIG_KEY_TYPE_STRV,
+} NbciConfigKeyType;
+
 #define NBCI_TYPE_CONFIG (nbci_config_get_type())
 NBCI_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE(NbciConfig, nbci_config, NBCI, CONFIG, GObject)

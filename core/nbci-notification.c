@@ -18,9 +18,10 @@
  *
  * The configuration switches turn on notifier plugins by name:
  * `notification.email` the plugin `smtp`, `notification.drive` the plugin
- * `drive` and `notification.slack` the plugin `slack`.
- * nbci_notification_list_enabled_notifiers() returns the names in that
- * order, and nbci_notification_send_all() runs each of them.
+ * `drive` and `notification.slack` the plugin `slack`, and
+ * `notification.<name>` any other notifier plugin of that name that is
+ * loaded. nbci_notification_list_enabled_notifiers() returns the names in
+ * that order, and nbci_notification_send_all() runs each of them.
  *
  * Since: 1.0
  */
@@ -32,6 +33,7 @@
 #include <string.h>
 
 #include "nbci-archive-private.h"
+#include "nbci-config-private.h"
 #include "nbci-error.h"
 #include "nbci-notification.h"
 #include "nbci-notifier.h"
@@ -807,7 +809,9 @@ nbci_notification_is_wanted(NbciNotification *self)
  *
  * Lists the notifier plugins that the configuration switches on:
  * `smtp` for `notification.email`, `drive` for `notification.drive` and
- * `slack` for `notification.slack`, in that order.
+ * `slack` for `notification.slack`, in that order, then each other
+ * notifier plugin whose switch `notification.<name>` is on, in the order
+ * the plugins were registered.
  *
  * Returns: (transfer container) (element-type utf8): the plugin names
  *
@@ -817,12 +821,22 @@ GPtrArray *
 nbci_notification_list_enabled_notifiers(NbciNotification *self)
 {
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) plugin_notifiers = NULL;
 
 	g_return_val_if_fail(NBCI_IS_NOTIFICATION(self), names);
 
 	for (guint i = 0; i < G_N_ELEMENTS(nbci_notification_switches); i++) {
 		if (nbci_config_get_boolean(self->config, nbci_notification_switches[i].key))
 			g_ptr_array_add(names, g_strdup(nbci_notification_switches[i].notifier));
+	}
+
+	plugin_notifiers = nbci_config_list_notifier_switches();
+	for (guint i = 0; i < plugin_notifiers->len; i++) {
+		const gchar *notifier = g_ptr_array_index(plugin_notifiers, i);
+		g_autofree gchar *key = g_strdup_printf("notification.%s", notifier);
+
+		if (nbci_config_get_boolean(self->config, key))
+			g_ptr_array_add(names, g_strdup(notifier));
 	}
 	return names;
 }

@@ -21,6 +21,12 @@
  * API version or registers nothing is kept in the module list with its path
  * and the reason, is logged, and never stops the program.
  *
+ * A module's entry point may also declare configuration keys with
+ * nbci_plugin_registry_add_config_key(). Each notifier gets the switch
+ * `notification.<name>` (the built-in plugins smtp, drive and slack keep
+ * `notification.email`, `notification.drive` and `notification.slack`), so
+ * a command loads the plugins before it reads `configuration.yml`.
+ *
  * Since: 1.0
  */
 
@@ -29,6 +35,7 @@
 #include <gmodule.h>
 
 #include "nbci-cell-executor.h"
+#include "nbci-config-private.h"
 #include "nbci-error.h"
 #include "nbci-notebook-source.h"
 #include "nbci-notifier.h"
@@ -201,6 +208,9 @@ nbci_plugin_registry_add(NbciPluginRegistry *self,
 			    name);
 		return FALSE;
 	}
+	if (g_strcmp0(point, NBCI_EXTENSION_POINT_NOTIFIER) == 0 &&
+	    !nbci_config_register_notifier_switch(name, error))
+		return FALSE;
 
 	impl = g_new0(NbciPluginImplementation, 1);
 	impl->point = g_strdup(point);
@@ -212,6 +222,52 @@ nbci_plugin_registry_add(NbciPluginRegistry *self,
 		g_ptr_array_add(self->loading->registered, g_strdup_printf("%s:%s", point, name));
 	g_debug("registered %s \"%s\" (%s)", point, name, g_type_name(type));
 	return TRUE;
+}
+
+/**
+ * nbci_plugin_registry_add_config_key:
+ * @self: a registry
+ * @key: the key as the configuration's dotted path, such as `webhook.url`:
+ *   a section named after the plugin, a dot and a name, each of lowercase
+ *   letters, digits, `-` and `_`
+ * @type: the type of its value
+ * @default_value: (nullable): the default, written as in the file (`1`,
+ *   `30`, `https://example.com/hook`), or %NULL for none: %FALSE, 0, %NULL
+ *   or an empty list, as @type has it
+ * @error: return location for a #GError
+ *
+ * Declares a configuration key of a plugin, so that `configuration.yml` and
+ * nbci_config_set_from_string() accept it, check its type and report a
+ * wrong value with its line and column, and the `nbci_config_get_*()`
+ * functions return its value. Plugin modules call this from their entry
+ * point. A notifier does not need to declare its switch
+ * `notification.<name>`, which registering it adds.
+ *
+ * The key is known to every #NbciConfig of the process from then on.
+ * Declaring a key again with the same type and default does nothing, so
+ * a module may be loaded by more than one registry. Secrets never go in
+ * the file: a text key whose name contains `password`, `secret`, `token`,
+ * `credential`, `webhook` or `api_key` is rejected, and the plugin reads
+ * such a value from an environment variable.
+ *
+ * Returns: %TRUE on success; %FALSE with %NBCI_ERROR_PLUGIN when @key is
+ *   not a valid key, exists with another type or default, looks like a
+ *   secret, or @default_value is not valid for @type
+ *
+ * Since: 1.0
+ */
+gboolean
+nbci_plugin_registry_add_config_key(NbciPluginRegistry *self,
+				    const gchar *key,
+				    NbciConfigKeyType type,
+				    const gchar *default_value,
+				    GError **error)
+{
+	g_return_val_if_fail(NBCI_IS_PLUGIN_REGISTRY(self), FALSE);
+	g_return_val_if_fail(key != NULL, FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	return nbci_config_register_key(key, type, default_value, error);
 }
 
 /**

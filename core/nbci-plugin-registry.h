@@ -11,6 +11,7 @@
 
 #include <glib-object.h>
 
+#include "nbci-config.h"
 #include "nbci-version-macros.h"
 
 G_BEGIN_DECLS
@@ -70,6 +71,13 @@ nbci_plugin_registry_add(NbciPluginRegistry *self,
 			 gint priority,
 			 GType type,
 			 GError **error);
+NBCI_AVAILABLE_IN_1_0
+gboolean
+nbci_plugin_registry_add_config_key(NbciPluginRegistry *self,
+				    const gchar *key,
+				    NbciConfigKeyType type,
+				    const gchar *default_value,
+				    GError **error);
 NBCI_AVAILABLE_IN_1_0
 GType
 nbci_plugin_registry_lookup(NbciPluginRegistry *self, const gchar *point, const gchar *name);

@@ -259,7 +259,9 @@ nbci_config_test_unknown_key(void)
 	g_assert_cmpstr(nested,
 			==,
 			"configuration.yml:2:3: unknown key \"notification.teams\"; known keys "
-			"in \"notification\": email, drive, slack, when, max_tries, max_seconds");
+			"in \"notification\": email, drive, slack, when, max_tries, max_seconds; "
+			"a notifier plugin named teams adds the switch \"notification.teams\" "
+			"once it is loaded, see nbci plugins");
 	g_assert_cmpstr(slack,
 			==,
 			"configuration.yml:2:3: unknown key \"slack.chanel\" (did you mean "

@@ -198,6 +198,10 @@ nbci_cmd_notify(gint argc, gchar **argv)
 	}
 
 	nbci_console_init(stdout);
+
+	/* Plugins declare configuration keys, so they load before the file is read. */
+	registry = nbci_plugin_registry_new();
+	nbci_plugin_registry_load_default(registry);
 	config = nbci_cmd_notify_load_config(config_path, &error);
 	if (config == NULL)
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
@@ -211,8 +215,6 @@ nbci_cmd_notify(gint argc, gchar **argv)
 
 	notification = nbci_notification_new(config, report, argv[1]);
 	nbci_cmd_notify_add_executed(notification, config);
-	registry = nbci_plugin_registry_new();
-	nbci_plugin_registry_load_default(registry);
 	n_failed = nbci_cmd_notify_send(notification, registry, NULL, &n_enabled);
 
 	/* removes the zip now, even if a notifier's thread still holds a reference */

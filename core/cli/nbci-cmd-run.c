@@ -485,6 +485,10 @@ nbci_cmd_run(gint argc, gchar **argv)
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 
 	nbci_console_init(stdout);
+
+	/* Plugins declare configuration keys, so they load before the file is read. */
+	registry = nbci_plugin_registry_new();
+	nbci_plugin_registry_load_default(registry);
 	config = nbci_cmd_run_build_config(&options, &error);
 	if (config == NULL)
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
@@ -495,8 +499,6 @@ nbci_cmd_run(gint argc, gchar **argv)
 		fprintf(stderr, "effective configuration:\n%s", dump);
 	}
 
-	registry = nbci_plugin_registry_new();
-	nbci_plugin_registry_load_default(registry);
 	runner = nbci_runner_new(config, registry);
 	notebooks = nbci_runner_list_notebooks(runner, cancellable, &error);
 	if (notebooks == NULL) {
