@@ -8,6 +8,9 @@
  *   {"title": "...", "description": "...", "project": "...",
  *    "has_errors": true, "n_notebooks": 3, "report": [ ...the report... ]}
  *
+ * "n_notebooks" is null when the number is unknown, as for a report that
+ * `nbci notify` sends again.
+ *
  * The switch `notification.webhook` turns it on and `webhook.url` names the
  * URL. The optional secret WEBHOOK_TOKEN, read from the environment, is sent
  * as `Authorization: Bearer <token>`. It is built against the installed
@@ -155,6 +158,7 @@ static GBytes *
 nbci_webhook_build_body(NbciNotification *notification)
 {
 	NbciReport *report = nbci_notification_get_report(notification);
+	guint n_notebooks = nbci_notification_get_n_notebooks(notification);
 	gsize length = 0;
 	gchar *data;
 	g_autofree gchar *title = nbci_notification_dup_title(notification);
@@ -172,8 +176,13 @@ nbci_webhook_build_body(NbciNotification *notification)
 	json_builder_add_string_value(builder, nbci_notification_get_project(notification));
 	json_builder_set_member_name(builder, "has_errors");
 	json_builder_add_boolean_value(builder, nbci_notification_get_has_errors(notification));
+	/* a run always has notebooks, so 0 means unknown: a report sent again
+	 * by `nbci notify` */
 	json_builder_set_member_name(builder, "n_notebooks");
-	json_builder_add_int_value(builder, nbci_notification_get_n_notebooks(notification));
+	if (n_notebooks > 0)
+		json_builder_add_int_value(builder, n_notebooks);
+	else
+		json_builder_add_null_value(builder);
 	json_builder_set_member_name(builder, "report");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < nbci_report_get_n_entries(report); i++) {
