@@ -214,14 +214,23 @@ check "the example configuration is valid (status $example_status)" test $exampl
 check "the example configuration gives every key its default" \
 	cmp -s "$tmp/defaults.err" "$tmp/example.err"
 check "the example configuration names every key" \
-	/usr/bin/python3 -c 'import sys, yaml
-def flatten(mapping, prefix=""):
-    for key, value in mapping.items():
-        if isinstance(value, dict):
-            yield from flatten(value, prefix + key + ".")
-        else:
-            yield prefix + key
-in_file = set(flatten(yaml.safe_load(open(sys.argv[1]))))
+	/usr/bin/python3 -c 'import re, sys
+# The file nests one level, by two spaces; a key without a value on its
+# own line starts a section only when the next key is indented.
+entries = []
+for line in open(sys.argv[1]):
+    match = re.match(r"( *)([a-z_]+):", line)
+    if match:
+        entries.append((len(match.group(1)), match.group(2)))
+in_file = set()
+section = ""
+for i, (indent, name) in enumerate(entries):
+    if indent == 0:
+        section = ""
+        if i + 1 < len(entries) and entries[i + 1][0] > 0:
+            section = name + "."
+            continue
+    in_file.add(section + name)
 known = set()
 for line in open(sys.argv[2]):
     if line.startswith("secrets:"):
