@@ -29,6 +29,9 @@ python3-matplotlib
 python3-scipy
 python3-sympy
 valgrind
+man-db
+groff-base
+yamllint
 "
 
 missing=""
