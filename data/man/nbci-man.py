@@ -35,8 +35,8 @@ def run_help(program, args):
         for key, value in os.environ.items()
         if not key.startswith("LC_") and key not in ("LANG", "LANGUAGE")
     }
-    # gettext ignores LANGUAGE in the C locale, so the text stays English
-    # whatever the build machine's locale; C.UTF-8 keeps the ellipsis.
+    # Without LANGUAGE and with LC_ALL=C.UTF-8 the text stays English
+    # whatever the build machine's locale, and the ellipsis stays UTF-8.
     env["LC_ALL"] = "C.UTF-8"
     env.pop("NO_COLOR", None)
     result = subprocess.run(
