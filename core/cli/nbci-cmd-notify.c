@@ -170,7 +170,7 @@ nbci_cmd_notify(gint argc, gchar **argv)
 	g_autoptr(NbciNotification) notification = NULL;
 
 	g_option_context_set_summary(context,
-				     "Sends the report that `nbci run` or `nbci merge` wrote "
+				     "Sends the report that `nbci run` wrote "
 				     "through the notifiers the configuration switches on, as "
 				     "`nbci run` does at its end; for a sharded run, run each "
 				     "shard with --no-notify and this command once at the end.");
