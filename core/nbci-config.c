@@ -30,6 +30,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "nbci-config-private.h"
@@ -65,7 +66,7 @@ static const gchar *const nbci_config_role_choices[] = {"reader", "writer", "com
 
 /* Timeouts are capped at G_MAXINT32 seconds so that they fit the guint
  * that g_timeout_add_seconds() takes. */
-#define NBCI_CONFIG_SECONDS "a whole number of seconds"
+#define NBCI_CONFIG_SECONDS N_("a whole number of seconds")
 
 /* The built-in keys; the keys plugins declare are in nbci_config_plugin_keys. */
 static const NbciConfigKeyInfo nbci_config_keys[] = {
@@ -97,7 +98,7 @@ static const NbciConfigKeyInfo nbci_config_keys[] = {
     {"email.host", NBCI_CONFIG_KIND_STRING},
     {"email.port",
      NBCI_CONFIG_KIND_INT,
-     "a port number from 1 to 65535",
+     N_("a port number from 1 to 65535"),
      .minimum = 1,
      .maximum = 65535},
     {"email.sender", NBCI_CONFIG_KIND_STRING},
@@ -128,7 +129,7 @@ static const NbciConfigKeyInfo nbci_config_keys[] = {
      .choices = nbci_config_when_choices},
     {"notification.max_tries",
      NBCI_CONFIG_KIND_INT,
-     "a whole number of tries from 1 to 1000",
+     N_("a whole number of tries from 1 to 1000"),
      .default_int = 5,
      .minimum = 1,
      .maximum = 1000},
@@ -213,6 +214,27 @@ struct _NbciConfig {
 };
 
 G_DEFINE_TYPE(NbciConfig, nbci_config, G_TYPE_OBJECT)
+
+/* Points the gettext domain at the installed translations unless the
+ * program has bound it already, as nbci does in main(). For a domain that
+ * was never bound, bindtextdomain() returns gettext's default folder, so an
+ * unused probe domain shows what "not bound" looks like. */
+static void
+nbci_config_bind_textdomain(void)
+{
+	static gsize bound = 0;
+
+	if (g_once_init_enter(&bound)) {
+		const gchar *current = bindtextdomain(GETTEXT_PACKAGE, NULL);
+		const gchar *unbound = bindtextdomain(GETTEXT_PACKAGE "-unbound-probe", NULL);
+
+		if (g_strcmp0(current, unbound) == 0) {
+			bindtextdomain(GETTEXT_PACKAGE, NBCI_LOCALEDIR);
+			bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+		}
+		g_once_init_leave(&bound, 1);
+	}
+}
 
 static void
 nbci_config_value_free(NbciConfigValue *value)
@@ -406,7 +428,7 @@ nbci_config_describe_unknown_key(const gchar *key)
 	const gchar *suggestion = NULL;
 	guint best = 3;
 
-	g_string_append_printf(str, "unknown key \"%s\"", key);
+	g_string_append_printf(str, _("unknown key \"%s\""), key);
 	for (guint i = 0; i < children->len; i++) {
 		const gchar *child = g_ptr_array_index(children, i);
 		guint distance = nbci_config_edit_distance(name, child);
@@ -416,20 +438,20 @@ nbci_config_describe_unknown_key(const gchar *key)
 		}
 	}
 	if (suggestion != NULL && section[0] != '\0')
-		g_string_append_printf(str, " (did you mean \"%s.%s\"?)", section, suggestion);
+		g_string_append_printf(str, _(" (did you mean \"%s.%s\"?)"), section, suggestion);
 	else if (suggestion != NULL)
-		g_string_append_printf(str, " (did you mean \"%s\"?)", suggestion);
+		g_string_append_printf(str, _(" (did you mean \"%s\"?)"), suggestion);
 
 	if (children->len == 0) {
 		g_string_append_printf(str,
-				       "; \"%s\" takes no keys in the configuration file",
+				       _("; \"%s\" takes no keys in the configuration file"),
 				       section);
 		return g_string_free(g_steal_pointer(&str), FALSE);
 	}
 	if (section[0] != '\0')
-		g_string_append_printf(str, "; known keys in \"%s\": ", section);
+		g_string_append_printf(str, _("; known keys in \"%s\": "), section);
 	else
-		g_string_append(str, "; known keys: ");
+		g_string_append(str, _("; known keys: "));
 	for (guint i = 0; i < children->len; i++) {
 		if (i > 0)
 			g_string_append(str, ", ");
@@ -439,8 +461,8 @@ nbci_config_describe_unknown_key(const gchar *key)
 	/* a switch of a plugin that did not load is the likely cause */
 	if (g_strcmp0(section, "notification") == 0)
 		g_string_append_printf(str,
-				       "; a notifier plugin named %s adds the switch \"%s\" "
-				       "once it is loaded, see nbci plugins",
+				       _("; a notifier plugin named %s adds the switch \"%s\" "
+					 "once it is loaded, see nbci plugins"),
 				       name,
 				       key);
 	return g_string_free(g_steal_pointer(&str), FALSE);
@@ -470,17 +492,17 @@ nbci_config_describe_kind(const NbciConfigKeyInfo *info)
 {
 	switch (info->kind) {
 	case NBCI_CONFIG_KIND_BOOLEAN:
-		return g_strdup("0 or 1 (true/false, yes/no and on/off work too)");
+		return g_strdup(_("0 or 1 (true/false, yes/no and on/off work too)"));
 	case NBCI_CONFIG_KIND_INT:
-		return g_strdup(info->expected != NULL ? info->expected : "a whole number");
+		return g_strdup(info->expected != NULL ? _(info->expected) : _("a whole number"));
 	case NBCI_CONFIG_KIND_STRING:
 		if (info->choices != NULL) {
 			g_autofree gchar *joined = g_strjoinv(", ", (gchar **)info->choices);
-			return g_strdup_printf("one of %s", joined);
+			return g_strdup_printf(_("one of %s"), joined);
 		}
-		return g_strdup("text");
+		return g_strdup(_("text"));
 	case NBCI_CONFIG_KIND_STRV:
-		return g_strdup("text or a list of text");
+		return g_strdup(_("text or a list of text"));
 	default:
 		g_assert_not_reached();
 	}
@@ -499,7 +521,7 @@ nbci_config_parse_int(const NbciConfigKeyInfo *info,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "\"%s\" must be %s, got \"%s\"",
+			    _("\"%s\" must be %s, got \"%s\""),
 			    info->key,
 			    expected,
 			    text);
@@ -509,8 +531,7 @@ nbci_config_parse_int(const NbciConfigKeyInfo *info,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "\"%s\" must not be negative, got %" G_GINT64_FORMAT
-			    "; use 0 for no limit",
+			    _("\"%s\" must not be negative, got %" PRId64 "; use 0 for no limit"),
 			    info->key,
 			    number);
 		return FALSE;
@@ -519,8 +540,7 @@ nbci_config_parse_int(const NbciConfigKeyInfo *info,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "\"%s\" must be from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-			    ", got %" G_GINT64_FORMAT,
+			    _("\"%s\" must be from %" PRId64 " to %" PRId64 ", got %" PRId64),
 			    info->key,
 			    info->minimum,
 			    info->maximum,
@@ -544,7 +564,7 @@ nbci_config_value_new_from_text(const NbciConfigKeyInfo *info, const gchar *text
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "\"%s\" must be %s, got \"%s\"",
+				    _("\"%s\" must be %s, got \"%s\""),
 				    info->key,
 				    expected,
 				    text);
@@ -561,7 +581,7 @@ nbci_config_value_new_from_text(const NbciConfigKeyInfo *info, const gchar *text
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "\"%s\" must be %s, got \"%s\"",
+				    _("\"%s\" must be %s, got \"%s\""),
 				    info->key,
 				    expected,
 				    text);
@@ -574,7 +594,7 @@ nbci_config_value_new_from_text(const NbciConfigKeyInfo *info, const gchar *text
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "\"%s\" must not be empty; remove the key to use its default",
+				    _("\"%s\" must not be empty; remove the key to use its default"),
 				    info->key);
 			return NULL;
 		}
@@ -635,13 +655,13 @@ static void
 nbci_config_loader_set_syntax_error(NbciConfigLoader *loader, GError **error)
 {
 	yaml_parser_t *parser = loader->parser;
-	const gchar *problem = parser->problem != NULL ? parser->problem : "unknown error";
+	const gchar *problem = parser->problem != NULL ? parser->problem : _("unknown error");
 
 	if (parser->error == YAML_MEMORY_ERROR) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s: out of memory while reading YAML",
+			    _("%s: out of memory while reading YAML"),
 			    loader->path);
 		return;
 	}
@@ -651,7 +671,7 @@ nbci_config_loader_set_syntax_error(NbciConfigLoader *loader, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "%s: invalid YAML at byte %zu: %s; save the file as UTF-8 text",
+			    _("%s: invalid YAML at byte %zu: %s; save the file as UTF-8 text"),
 			    loader->path,
 			    parser->problem_offset,
 			    problem);
@@ -663,7 +683,7 @@ nbci_config_loader_set_syntax_error(NbciConfigLoader *loader, GError **error)
 		nbci_config_loader_error(loader,
 					 &parser->problem_mark,
 					 error,
-					 "invalid YAML: %s; indent with spaces, not tabs",
+					 _("invalid YAML: %s; indent with spaces, not tabs"),
 					 problem);
 		return;
 	}
@@ -671,8 +691,8 @@ nbci_config_loader_set_syntax_error(NbciConfigLoader *loader, GError **error)
 		nbci_config_loader_error(loader,
 					 &parser->problem_mark,
 					 error,
-					 "invalid YAML: %s %s at line %zu, column %zu; "
-					 "check the indentation and quoting there",
+					 _("invalid YAML: %s %s at line %zu, column %zu; "
+					   "check the indentation and quoting there"),
 					 problem,
 					 parser->context,
 					 parser->context_mark.line + 1,
@@ -682,7 +702,7 @@ nbci_config_loader_set_syntax_error(NbciConfigLoader *loader, GError **error)
 	nbci_config_loader_error(loader,
 				 &parser->problem_mark,
 				 error,
-				 "invalid YAML: %s; check the indentation and quoting there",
+				 _("invalid YAML: %s; check the indentation and quoting there"),
 				 problem);
 }
 
@@ -697,7 +717,7 @@ nbci_config_loader_next(NbciConfigLoader *loader, yaml_event_t *event, GError **
 		return nbci_config_loader_error(loader,
 						&event->start_mark,
 						error,
-						"YAML aliases (*%s) are not supported; write the value out",
+						_("YAML aliases (*%s) are not supported; write the value out"),
 						(const gchar *)event->data.alias.anchor);
 	}
 	return TRUE;
@@ -720,16 +740,16 @@ static gchar *
 nbci_config_event_describe(const yaml_event_t *event)
 {
 	if (nbci_config_event_is_null(event))
-		return g_strdup("an empty value");
+		return g_strdup(_("an empty value"));
 	switch (event->type) {
 	case YAML_SCALAR_EVENT:
 		return g_strdup_printf("\"%s\"", (const gchar *)event->data.scalar.value);
 	case YAML_SEQUENCE_START_EVENT:
-		return g_strdup("a list");
+		return g_strdup(_("a list"));
 	case YAML_MAPPING_START_EVENT:
-		return g_strdup("a mapping");
+		return g_strdup(_("a mapping"));
 	default:
-		return g_strdup("something else");
+		return g_strdup(_("something else"));
 	}
 }
 
@@ -745,7 +765,7 @@ nbci_config_loader_type_error(NbciConfigLoader *loader,
 	return nbci_config_loader_error(loader,
 					&event->start_mark,
 					error,
-					"\"%s\" must be %s, got %s",
+					_("\"%s\" must be %s, got %s"),
 					info->key,
 					expected,
 					got);
@@ -772,7 +792,7 @@ nbci_config_loader_parse_sequence(NbciConfigLoader *loader,
 			return nbci_config_loader_error(loader,
 							&event.start_mark,
 							error,
-							"each entry of \"%s\" must be text, got %s",
+							_("each entry of \"%s\" must be text, got %s"),
 							info->key,
 							got);
 		}
@@ -781,7 +801,7 @@ nbci_config_loader_parse_sequence(NbciConfigLoader *loader,
 			return nbci_config_loader_error(loader,
 							&event.start_mark,
 							error,
-							"an entry of \"%s\" is empty; remove it",
+							_("an entry of \"%s\" is empty; remove it"),
 							info->key);
 		}
 		g_ptr_array_add(items, g_strdup(text));
@@ -856,7 +876,7 @@ nbci_config_loader_parse_section(NbciConfigLoader *loader, const gchar *section,
 	return nbci_config_loader_error(loader,
 					&event.start_mark,
 					error,
-					"\"%s\" must be a mapping with the keys %s, got %s",
+					_("\"%s\" must be a mapping with the keys %s, got %s"),
 					section,
 					names,
 					got);
@@ -874,8 +894,8 @@ nbci_config_loader_check_duplicate(NbciConfigLoader *loader,
 		return nbci_config_loader_error(loader,
 						mark,
 						error,
-						"duplicate key \"%s\", already set at line %zu, "
-						"column %zu; keep one of them",
+						_("duplicate key \"%s\", already set at line %zu, "
+						  "column %zu; keep one of them"),
 						key,
 						first->line + 1,
 						first->column + 1);
@@ -912,9 +932,9 @@ nbci_config_loader_parse_entry(NbciConfigLoader *loader,
 		return nbci_config_loader_error(loader,
 						mark,
 						error,
-						"\"%s\" is a secret and is never read from the "
-						"configuration file; remove it and set the "
-						"environment variable %s instead",
+						_("\"%s\" is a secret and is never read from the "
+						  "configuration file; remove it and set the "
+						  "environment variable %s instead"),
 						key,
 						variable);
 	}
@@ -922,11 +942,11 @@ nbci_config_loader_parse_entry(NbciConfigLoader *loader,
 		return nbci_config_loader_error(loader,
 						mark,
 						error,
-						"\"%s\" looks like a secret, and secrets are never "
-						"read from the configuration file; remove it and set "
-						"the environment variable EMAIL_SENDER_PASSWORD, "
-						"DRIVE_CREDENTIALS, SLACK_WEBHOOK_URL or "
-						"SLACK_BOT_TOKEN instead",
+						_("\"%s\" looks like a secret, and secrets are "
+						  "never read from the configuration file; "
+						  "remove it and set the environment variable "
+						  "EMAIL_SENDER_PASSWORD, DRIVE_CREDENTIALS, "
+						  "SLACK_WEBHOOK_URL or SLACK_BOT_TOKEN instead"),
 						key);
 	}
 	message = nbci_config_describe_unknown_key(key);
@@ -950,8 +970,8 @@ nbci_config_loader_parse_mapping(NbciConfigLoader *loader, const gchar *section,
 			return nbci_config_loader_error(loader,
 							&event.start_mark,
 							error,
-							"a key must be a plain name such as "
-							"\"timeout\", got %s",
+							_("a key must be a plain name such as "
+							  "\"timeout\", got %s"),
 							got);
 		}
 		name = (const gchar *)event.data.scalar.value;
@@ -980,8 +1000,8 @@ nbci_config_loader_parse_document(NbciConfigLoader *loader, GError **error)
 	return nbci_config_loader_error(loader,
 					&event.start_mark,
 					error,
-					"the configuration must be a mapping of keys such as "
-					"\"folder: ./notebooks\", got %s",
+					_("the configuration must be a mapping of keys such as "
+					  "\"folder: ./notebooks\", got %s"),
 					got);
 }
 
@@ -998,7 +1018,7 @@ nbci_config_loader_expect(NbciConfigLoader *loader, yaml_event_type_t type, GErr
 		return nbci_config_loader_error(loader,
 						&event.start_mark,
 						error,
-						"unexpected YAML event %d, expected %d",
+						_("unexpected YAML event %d, expected %d"),
 						(gint)event.type,
 						(gint)type);
 	}
@@ -1030,8 +1050,8 @@ nbci_config_loader_parse_stream(NbciConfigLoader *loader, GError **error)
 		return nbci_config_loader_error(loader,
 						&end_event.start_mark,
 						error,
-						"a second YAML document (---) is not supported; "
-						"keep one document in the file");
+						_("a second YAML document (---) is not supported; "
+						  "keep one document in the file"));
 	}
 	return TRUE;
 }
@@ -1084,15 +1104,15 @@ nbci_config_load_file(NbciConfig *self, const gchar *path, GError **error)
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_NOT_FOUND,
-				    "configuration file %s does not exist; create it or "
-				    "give the path of an existing one",
+				    _("configuration file %s does not exist; create it or "
+				      "give the path of an existing one"),
 				    path);
 			return FALSE;
 		}
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to read configuration file %s: %s",
+			    _("failed to read configuration file %s: %s"),
 			    path,
 			    error_local->message);
 		return FALSE;
@@ -1137,12 +1157,12 @@ nbci_config_load_data(NbciConfig *self,
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_FAILED,
-				    "failed to create the YAML parser");
+				    _("failed to create the YAML parser"));
 		return FALSE;
 	}
 	yaml_parser_set_input_string(parser, (const guchar *)data, length);
 
-	loader.path = path != NULL ? path : "(configuration)";
+	loader.path = path != NULL ? path : _("(configuration)");
 	loader.data = data;
 	loader.length = length;
 	loader.parser = parser;
@@ -1523,7 +1543,7 @@ nbci_config_append_value(NbciConfig *self, const NbciConfigKeyInfo *info, GStrin
 		/* a key whose range excludes its default of 0 has no default */
 		if (info->default_int == 0 && info->minimum > 0 &&
 		    !nbci_config_has_key(self, info->key)) {
-			g_string_append(str, "(not set)");
+			g_string_append(str, _("(not set)"));
 			break;
 		}
 		g_string_append_printf(str,
@@ -1532,13 +1552,13 @@ nbci_config_append_value(NbciConfig *self, const NbciConfigKeyInfo *info, GStrin
 		break;
 	case NBCI_CONFIG_KIND_STRING: {
 		const gchar *value = nbci_config_get_string(self, info->key);
-		g_string_append(str, value != NULL ? value : "(not set)");
+		g_string_append(str, value != NULL ? value : _("(not set)"));
 		break;
 	}
 	case NBCI_CONFIG_KIND_STRV: {
 		const gchar *const *value = nbci_config_get_strv(self, info->key);
 		g_autofree gchar *joined = g_strjoinv(", ", (gchar **)value);
-		g_string_append(str, value[0] != NULL ? joined : "(not set)");
+		g_string_append(str, value[0] != NULL ? joined : _("(not set)"));
 		break;
 	}
 	default:
@@ -1578,12 +1598,12 @@ nbci_config_to_string(NbciConfig *self)
 	for (guint i = 0; i < G_N_ELEMENTS(nbci_config_secret_variables); i++) {
 		const gchar *variable = nbci_config_secret_variables[i];
 		const gchar *value = g_getenv(variable);
-		const gchar *state = "not set";
+		const gchar *state = _("not set");
 
 		if (value != NULL && value[0] != '\0')
-			state = "set (****)";
+			state = _("set (****)");
 		else if (value != NULL)
-			state = "set but empty";
+			state = _("set but empty");
 		g_string_append_printf(str, "  %s: %s\n", variable, state);
 	}
 	return g_string_free(g_steal_pointer(&str), FALSE);
@@ -1606,6 +1626,7 @@ nbci_config_class_init(NbciConfigClass *klass)
 {
 	GObjectClass *object_class = G_OBJECT_CLASS(klass);
 	object_class->finalize = nbci_config_finalize;
+	nbci_config_bind_textdomain();
 }
 
 static void
@@ -1639,8 +1660,8 @@ nbci_config_check_key_syntax(const gchar *key, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "invalid configuration key \"%s\"; use a section and a name such as "
-			    "\"webhook.url\", each of lowercase letters, digits, - and _",
+			    _("invalid configuration key \"%s\"; use a section and a name such as "
+			      "\"webhook.url\", each of lowercase letters, digits, - and _"),
 			    key);
 		return FALSE;
 	}
@@ -1675,8 +1696,8 @@ nbci_config_check_key_free(const gchar *key, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "configuration key \"%s\" already exists with another type or default; "
-			    "choose a key in a section named after the plugin",
+			    _("configuration key \"%s\" already exists with another type or "
+			      "default; choose a key in a section named after the plugin"),
 			    key);
 		return FALSE;
 	}
@@ -1684,8 +1705,8 @@ nbci_config_check_key_free(const gchar *key, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "configuration key \"%s\" is taken by nbci; choose a key in a section "
-			    "named after the plugin",
+			    _("configuration key \"%s\" is taken by nbci; choose a key in a section "
+			      "named after the plugin"),
 			    key);
 		return FALSE;
 	}
@@ -1696,8 +1717,8 @@ nbci_config_check_key_free(const gchar *key, GError **error)
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_PLUGIN,
-				    "configuration key \"%s\" cannot go below the key \"%s\"; "
-				    "choose a key in a section of its own",
+				    _("configuration key \"%s\" cannot go below the key \"%s\"; "
+				      "choose a key in a section of its own"),
 				    key,
 				    parent);
 			return FALSE;
@@ -1737,6 +1758,7 @@ nbci_config_register_key(const gchar *key,
 	g_return_val_if_fail(type <= NBCI_CONFIG_KEY_TYPE_STRV, FALSE);
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
+	nbci_config_bind_textdomain();
 	kind = nbci_config_kind_from_type(type);
 	locker = g_rec_mutex_locker_new(&nbci_config_keys_lock);
 	if (nbci_config_plugin_key_matches(key, kind, default_value))
@@ -1750,9 +1772,9 @@ nbci_config_register_key(const gchar *key,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "configuration key \"%s\" looks like a secret, and secrets are never "
-			    "read from the configuration file; read it from an environment "
-			    "variable instead",
+			    _("configuration key \"%s\" looks like a secret, and secrets are never "
+			      "read from the configuration file; read it from an environment "
+			      "variable instead"),
 			    key);
 		return FALSE;
 	}
@@ -1776,7 +1798,7 @@ nbci_config_register_key(const gchar *key,
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_PLUGIN,
-				    "invalid default for configuration key \"%s\": %s",
+				    _("invalid default for configuration key \"%s\": %s"),
 				    key,
 				    error_local->message);
 			g_free(plugin_key->key);
@@ -1818,15 +1840,17 @@ nbci_config_register_notifier_switch(const gchar *notifier, GError **error)
 
 	if (info == NULL) {
 		if (!nbci_config_register_key(key, NBCI_CONFIG_KEY_TYPE_BOOLEAN, NULL, error)) {
-			g_prefix_error(error, "notifier name \"%s\" cannot be a switch: ", notifier);
+			g_prefix_error(error,
+				       _("notifier name \"%s\" cannot be a switch: "),
+				       notifier);
 			return FALSE;
 		}
 	} else if (info->kind != NBCI_CONFIG_KIND_BOOLEAN) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "configuration key \"%s\" is the switch of the notifier %s, but it "
-			    "was declared with another type; declare it as a boolean",
+			    _("configuration key \"%s\" is the switch of the notifier %s, but it "
+			      "was declared with another type; declare it as a boolean"),
 			    key,
 			    notifier);
 		return FALSE;

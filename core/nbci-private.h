@@ -7,6 +7,14 @@
 
 #include <yaml.h>
 
+/* libnbci and the program translate their messages in one gettext domain;
+ * config.h defines it too, and a file that includes this header first
+ * gets the same value. */
+#ifndef GETTEXT_PACKAGE
+#define GETTEXT_PACKAGE "nbci"
+#endif
+#include <glib/gi18n-lib.h>
+
 #include "nbci.h"
 
 G_BEGIN_DECLS

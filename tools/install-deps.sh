@@ -9,6 +9,7 @@ gcc
 meson
 ninja-build
 pkg-config
+gettext
 libglib2.0-dev
 libjson-glib-dev
 libyaml-dev

@@ -10,22 +10,23 @@
 gint
 nbci_cmd_kernels(gint argc, gchar **argv)
 {
-	g_autoptr(GOptionContext) context = g_option_context_new("- list the installed kernelspecs");
+	g_autoptr(GOptionContext) context =
+	    g_option_context_new(_("- list the installed kernelspecs"));
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) kernelspecs = NULL;
 	g_auto(GStrv) search_path = NULL;
 
 	g_option_context_set_summary(context,
-				     "Lists the kernelspecs nbci finds, searched in Jupyter's "
-				     "order; the first one of each name wins.");
-	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), NULL);
+				     _("Lists the kernelspecs nbci finds, searched in Jupyter's "
+				       "order; the first one of each name wins."));
+	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (argc > 1) {
 		g_set_error(&error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "unexpected argument \"%s\"; `nbci kernels` takes no arguments",
+			    _("unexpected argument \"%s\"; `nbci kernels` takes no arguments"),
 			    argv[1]);
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	}
@@ -34,10 +35,11 @@ nbci_cmd_kernels(gint argc, gchar **argv)
 	kernelspecs = nbci_kernelspec_find_all();
 	if (kernelspecs->len == 0) {
 		search_path = nbci_kernelspec_get_search_path();
-		nbci_console_print("No kernelspec found. Searched:\n");
+		nbci_console_print("%s\n", _("No kernelspec found. Searched:"));
 		for (guint i = 0; search_path[i] != NULL; i++)
 			nbci_console_print("  %s\n", search_path[i]);
-		nbci_console_print("Install one, for example: apt install python3-ipykernel\n");
+		nbci_console_print("%s\n",
+				   _("Install one, for example: apt install python3-ipykernel"));
 		return NBCI_EXIT_NOTHING_RAN;
 	}
 	for (guint i = 0; i < kernelspecs->len; i++) {

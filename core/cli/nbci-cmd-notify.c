@@ -36,13 +36,13 @@ nbci_cmd_notify_send(NbciNotification *notification,
 	if (n_enabled != NULL)
 		*n_enabled = names->len;
 	if (names->len == 0) {
-		g_info("no notifier is switched on (notification.email, notification.drive, "
-		       "notification.slack)");
+		g_info(_("no notifier is switched on (notification.email, notification.drive, "
+			 "notification.slack)"));
 		return 0;
 	}
 	if (!nbci_notification_is_wanted(notification)) {
-		g_info("no notification sent: the run had no errors and notification.when is "
-		       "failure");
+		g_info(_("no notification sent: the run had no errors and notification.when is "
+			 "failure"));
 		return 0;
 	}
 
@@ -50,7 +50,7 @@ nbci_cmd_notify_send(NbciNotification *notification,
 	g_ptr_array_add(names, NULL);
 	joined = g_strjoinv(", ", (gchar **)names->pdata);
 	if (nbci_cli_globals.verbosity >= 0 || n_failed > 0) {
-		nbci_console_print("notifications (%s): %u sent, %u failed\n",
+		nbci_console_print(_("notifications (%s): %u sent, %u failed\n"),
 				   joined,
 				   names->len - 1 - n_failed,
 				   n_failed);
@@ -123,7 +123,8 @@ nbci_cmd_notify_add_executed(NbciNotification *notification, NbciConfig *config)
 			continue;
 		path = nbci_cmd_notify_find_executed(config, notebook);
 		if (path == NULL) {
-			g_info("no executed copy of %s found, so the zip leaves it out", notebook);
+			g_info(_("no executed copy of %s found, so the zip leaves it out"),
+			       notebook);
 			continue;
 		}
 		g_debug("attaching %s as the executed copy of %s", path, notebook);
@@ -155,14 +156,15 @@ nbci_cmd_notify(gint argc, gchar **argv)
 	g_autofree gchar *config_path = NULL;
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-	     "Read the configuration from FILE (default: ./configuration.yml when present)", "FILE"},
+	     N_("Read the configuration from FILE (default: ./configuration.yml when present)"),
+	     N_("FILE")},
 	    {"notify-strict", 0, 0, G_OPTION_ARG_NONE, &strict,
-	     "Exit with status 5 when a notifier failed (always the case for this command)",
+	     N_("Exit with status 5 when a notifier failed (always the case for this command)"),
 	     NULL},
 	    {NULL},
 	};
 	g_autoptr(GOptionContext) context =
-	    g_option_context_new("REPORT.json - send the notifications of an existing report");
+	    g_option_context_new(_("REPORT.json - send the notifications of an existing report"));
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NbciConfig) config = NULL;
 	g_autoptr(NbciReport) report = NULL;
@@ -170,29 +172,29 @@ nbci_cmd_notify(gint argc, gchar **argv)
 	g_autoptr(NbciNotification) notification = NULL;
 
 	g_option_context_set_summary(context,
-				     "Sends the report that `nbci run` wrote "
-				     "through the notifiers the configuration switches on, as "
-				     "`nbci run` does at its end; for a sharded run, run each "
-				     "shard with --no-notify and this command once at the end.");
+				     _("Sends the report that `nbci run` wrote "
+				       "through the notifiers the configuration switches on, as "
+				       "`nbci run` does at its end; for a sharded run, run each "
+				       "shard with --no-notify and this command once at the end."));
 	g_option_context_set_description(context,
-					 "Exit status: 0 sent (or nothing to send), 2 usage, "
-					 "configuration or report error, 5 a notifier failed.");
-	g_option_context_add_main_entries(context, entries, NULL);
-	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), NULL);
+					 _("Exit status: 0 sent (or nothing to send), 2 usage, "
+					   "configuration or report error, 5 a notifier failed."));
+	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (argc < 2) {
 		g_set_error_literal(&error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "missing the report; usage: nbci notify REPORT.json");
+				    _("missing the report; usage: nbci notify REPORT.json"));
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	}
 	if (argc > 2) {
 		g_set_error(&error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "nbci notify takes one report, got %d arguments",
+			    _("nbci notify takes one report, got %d arguments"),
 			    argc - 1);
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	}
@@ -207,7 +209,7 @@ nbci_cmd_notify(gint argc, gchar **argv)
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (nbci_config_get_boolean(config, "trace") && nbci_cli_globals.verbosity >= 0) {
 		g_autofree gchar *dump = nbci_config_to_string(config);
-		fprintf(stderr, "effective configuration:\n%s", dump);
+		fprintf(stderr, _("effective configuration:\n%s"), dump);
 	}
 	report = nbci_report_new_from_file(argv[1], &error);
 	if (report == NULL)
@@ -223,8 +225,8 @@ nbci_cmd_notify(gint argc, gchar **argv)
 		g_set_error(&error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "no notifier is switched on; set notification.email, "
-			    "notification.drive or notification.slack to 1 in %s",
+			    _("no notifier is switched on; set notification.email, "
+			      "notification.drive or notification.slack to 1 in %s"),
 			    nbci_config_get_path(config) != NULL ? nbci_config_get_path(config)
 								 : "configuration.yml");
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);

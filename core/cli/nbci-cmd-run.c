@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -68,7 +69,7 @@ nbci_cmd_run_remove_tree(const gchar *path)
 		}
 	}
 	if (g_remove(path) != 0)
-		g_warning("failed to remove %s: %s", path, g_strerror(errno));
+		g_warning(_("failed to remove %s: %s"), path, g_strerror(errno));
 }
 
 /* A private temporary folder that is removed with everything in it. */
@@ -90,7 +91,7 @@ nbci_cmd_run_check_seconds(const gchar *option, gint value, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "%s must be 0 (no limit) or a positive number of seconds, got %d",
+			    _("%s must be 0 (no limit) or a positive number of seconds, got %d"),
 			    option,
 			    value);
 		return FALSE;
@@ -105,7 +106,7 @@ nbci_cmd_run_check_not_empty(const gchar *option, const gchar *value, GError **e
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "%s must not be empty",
+			    _("%s must not be empty"),
 			    option);
 		return FALSE;
 	}
@@ -125,7 +126,7 @@ nbci_cmd_run_check_outputs(NbciConfig *config, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "report path %s is a folder; pass a file name such as %s/nbci-report.json",
+			    _("report path %s is a folder; pass a file name such as %s/nbci-report.json"),
 			    report_path,
 			    report_path);
 		return FALSE;
@@ -135,11 +136,11 @@ nbci_cmd_run_check_outputs(NbciConfig *config, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "cannot write the report %s: folder %s %s",
+			    _("cannot write the report %s: folder %s %s"),
 			    report_path,
 			    report_dir,
-			    g_file_test(report_dir, G_FILE_TEST_IS_DIR) ? "is not writable"
-								    : "does not exist");
+			    g_file_test(report_dir, G_FILE_TEST_IS_DIR) ? _("is not writable")
+								    : _("does not exist"));
 		return FALSE;
 	}
 	if (output_dir == NULL)
@@ -148,7 +149,7 @@ nbci_cmd_run_check_outputs(NbciConfig *config, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "cannot write executed notebooks into %s: %s",
+			    _("cannot write executed notebooks into %s: %s"),
 			    output_dir,
 			    g_strerror(errno));
 		return FALSE;
@@ -203,6 +204,7 @@ nbci_cmd_run_cell_failed_cb(NbciRunner *runner,
 			    gpointer user_data)
 {
 	JsonObject *trace = json_object_get_object_member(entry, "trace");
+	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
 
 	if (nbci_cli_globals.verbosity < 0) {
 		g_autofree gchar *notebook =
@@ -210,16 +212,20 @@ nbci_cmd_run_cell_failed_cb(NbciRunner *runner,
 		g_autofree gchar *ename = nbci_console_sanitize(
 		    json_object_get_string_member_with_default(trace, "ename", ""),
 		    FALSE);
-		nbci_console_print("FAIL %s: %s\n", notebook, ename);
-		return;
+		nbci_console_print("%s %s: %s\n", _("FAIL"), notebook, ename);
+	} else {
+		nbci_console_print_failure(entry, source, kernel_stderr);
 	}
-	nbci_console_print_failure(entry, source, kernel_stderr);
+	uselocale(run_locale);
 }
 
 static void
 nbci_cmd_run_notebook_started_cb(NbciRunner *runner, const gchar *notebook, gpointer user_data)
 {
-	g_info("running %s", notebook);
+	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
+
+	g_info(_("running %s"), notebook);
+	uselocale(run_locale);
 }
 
 static void
@@ -229,8 +235,11 @@ nbci_cmd_run_notebook_finished_cb(NbciRunner *runner,
 				  gdouble seconds,
 				  gpointer user_data)
 {
+	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
+
 	if (outcome == NBCI_NOTEBOOK_OUTCOME_PASSED && nbci_cli_globals.verbosity > 0)
-		nbci_console_print("PASS %s (%.1f s)\n", notebook, seconds);
+		nbci_console_print("%s %s (%.1f s)\n", _("PASS"), notebook, seconds);
+	uselocale(run_locale);
 }
 
 static gboolean
@@ -242,15 +251,41 @@ nbci_cmd_run_quit_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Switches this thread to untranslated messages and returns the locale to
+ * free afterwards. The report's error values are GError messages, and
+ * GLib, json-glib and the C library translate their own messages. gettext
+ * ignores LANGUAGE in the C locale, so the report stays English in any
+ * locale. The runner's signal handlers switch back to print. */
+static locale_t
+nbci_cmd_run_use_c_messages(void)
+{
+	locale_t base = duplocale(LC_GLOBAL_LOCALE);
+	locale_t c_messages;
+
+	if (base == (locale_t)0)
+		return (locale_t)0;
+	c_messages = newlocale(LC_MESSAGES_MASK, "C", base);
+	if (c_messages == (locale_t)0) {
+		freelocale(base);
+		return (locale_t)0;
+	}
+	uselocale(c_messages);
+	return c_messages;
+}
+
 static gpointer
 nbci_cmd_run_thread_cb(gpointer user_data)
 {
 	NbciCmdRunState *state = user_data;
+	locale_t c_messages = nbci_cmd_run_use_c_messages();
 
 	state->ok = nbci_runner_run(state->runner,
 				    state->notebooks,
 				    state->cancellable,
 				    &state->error);
+	uselocale(LC_GLOBAL_LOCALE);
+	if (c_messages != (locale_t)0)
+		freelocale(c_messages);
 
 	/* The run may end before the main loop starts, and a quit before
 	 * g_main_loop_run() is lost; a source waits for the loop instead. */
@@ -262,7 +297,7 @@ static void
 nbci_cmd_run_stop(NbciCmdRunState *state, gint signal_number)
 {
 	if (state->signal_number == 0)
-		g_message("stopping: the kernels are shut down and the partial report is written");
+		g_message(_("stopping: the kernels are shut down and the partial report is written"));
 	state->signal_number = signal_number;
 	g_cancellable_cancel(state->cancellable);
 }
@@ -301,43 +336,74 @@ nbci_cmd_run_execute(NbciCmdRunState *state)
 	g_clear_pointer(&state->loop, g_main_loop_unref);
 }
 
+/* Returns the count of one outcome for the summary line, such as
+ * "2 passed"; each is a whole message so that its plural can agree. */
+static gchar *
+nbci_cmd_run_format_outcome(NbciNotebookOutcome outcome, guint count)
+{
+	switch (outcome) {
+	case NBCI_NOTEBOOK_OUTCOME_PASSED:
+		return g_strdup_printf(ngettext("%u passed", "%u passed", count), count);
+	case NBCI_NOTEBOOK_OUTCOME_FAILED:
+		return g_strdup_printf(ngettext("%u failed", "%u failed", count), count);
+	case NBCI_NOTEBOOK_OUTCOME_INVALID:
+		return g_strdup_printf(ngettext("%u invalid", "%u invalid", count), count);
+	case NBCI_NOTEBOOK_OUTCOME_NO_KERNEL:
+		return g_strdup_printf(ngettext("%u without a kernel", "%u without a kernel", count),
+				       count);
+	case NBCI_NOTEBOOK_OUTCOME_TIMED_OUT:
+		return g_strdup_printf(ngettext("%u timed out", "%u timed out", count), count);
+	case NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL:
+		return g_strdup_printf(ngettext("%u killed its kernel",
+						"%u killed their kernel",
+						count),
+				       count);
+	case NBCI_NOTEBOOK_OUTCOME_CANCELLED:
+		return g_strdup_printf(ngettext("%u interrupted", "%u interrupted", count), count);
+	default:
+		g_assert_not_reached();
+	}
+}
+
 static void
 nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *report_path)
 {
-	static const struct {
-		NbciNotebookOutcome outcome;
-		const gchar *label;
-	} labels[] = {
-	    {NBCI_NOTEBOOK_OUTCOME_PASSED, "passed"},
-	    {NBCI_NOTEBOOK_OUTCOME_FAILED, "failed"},
-	    {NBCI_NOTEBOOK_OUTCOME_INVALID, "invalid"},
-	    {NBCI_NOTEBOOK_OUTCOME_NO_KERNEL, "without a kernel"},
-	    {NBCI_NOTEBOOK_OUTCOME_TIMED_OUT, "timed out"},
-	    {NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL, "killed their kernel"},
-	    {NBCI_NOTEBOOK_OUTCOME_CANCELLED, "interrupted"},
+	static const NbciNotebookOutcome outcomes[] = {
+	    NBCI_NOTEBOOK_OUTCOME_PASSED,
+	    NBCI_NOTEBOOK_OUTCOME_FAILED,
+	    NBCI_NOTEBOOK_OUTCOME_INVALID,
+	    NBCI_NOTEBOOK_OUTCOME_NO_KERNEL,
+	    NBCI_NOTEBOOK_OUTCOME_TIMED_OUT,
+	    NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL,
+	    NBCI_NOTEBOOK_OUTCOME_CANCELLED,
 	};
 	guint n_notebooks = nbci_runner_get_n_notebooks(runner);
+	guint n_errors = nbci_report_get_n_entries(nbci_runner_get_report(runner));
 	g_autoptr(GString) line = g_string_new(NULL);
 
-	if (n_notebooks < n_found)
-		g_string_append_printf(line, "%u of %u notebooks", n_notebooks, n_found);
-	else
+	if (n_notebooks < n_found) {
 		g_string_append_printf(line,
-				       "%u notebook%s",
+				       ngettext("%u of %u notebook", "%u of %u notebooks", n_found),
 				       n_notebooks,
-				       n_notebooks == 1 ? "" : "s");
-	for (gsize i = 0; i < G_N_ELEMENTS(labels); i++) {
-		guint count = nbci_runner_get_n_outcome(runner, labels[i].outcome);
-		if (count == 0 && labels[i].outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
-		    labels[i].outcome != NBCI_NOTEBOOK_OUTCOME_FAILED)
+				       n_found);
+	} else {
+		g_string_append_printf(line,
+				       ngettext("%u notebook", "%u notebooks", n_notebooks),
+				       n_notebooks);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(outcomes); i++) {
+		guint count = nbci_runner_get_n_outcome(runner, outcomes[i]);
+		g_autofree gchar *label = NULL;
+
+		if (count == 0 && outcomes[i] != NBCI_NOTEBOOK_OUTCOME_PASSED &&
+		    outcomes[i] != NBCI_NOTEBOOK_OUTCOME_FAILED)
 			continue;
-		g_string_append_printf(line, ", %u %s", count, labels[i].label);
+		label = nbci_cmd_run_format_outcome(outcomes[i], count);
+		g_string_append_printf(line, ", %s", label);
 	}
 	g_string_append_printf(line,
-			       "; %u error%s in %s\n",
-			       nbci_report_get_n_entries(nbci_runner_get_report(runner)),
-			       nbci_report_get_n_entries(nbci_runner_get_report(runner)) == 1 ? ""
-											      : "s",
+			       ngettext("; %u error in %s\n", "; %u errors in %s\n", n_errors),
+			       n_errors,
 			       report_path);
 	nbci_console_print("%s", line->str);
 }
@@ -360,8 +426,8 @@ nbci_cmd_run_prepare_copies(NbciConfig *config, NbciRunner *runner)
 		return NULL;
 	dir = g_dir_make_tmp("nbci-executed-XXXXXX", &error);
 	if (dir == NULL) {
-		g_warning("the notifiers' zip leaves the executed notebooks out: failed to "
-			  "create a temporary folder: %s",
+		g_warning(_("the notifiers' zip leaves the executed notebooks out: failed to "
+			    "create a temporary folder: %s"),
 			  error->message);
 		return NULL;
 	}
@@ -433,31 +499,32 @@ nbci_cmd_run(gint argc, gchar **argv)
 	};
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_path,
-	     "Read the configuration from FILE (default: ./configuration.yml when present)", "FILE"},
+	     N_("Read the configuration from FILE (default: ./configuration.yml when present)"),
+	     N_("FILE")},
 	    {"report", 0, 0, G_OPTION_ARG_FILENAME, &options.report_path,
-	     "Write the JSON error report to FILE (default: nbci-report.json)", "FILE"},
+	     N_("Write the JSON error report to FILE (default: nbci-report.json)"), N_("FILE")},
 	    {"kernel", 0, 0, G_OPTION_ARG_STRING, &options.kernel,
-	     "Run every notebook on kernelspec NAME instead of the one it names", "NAME"},
+	     N_("Run every notebook on kernelspec NAME instead of the one it names"), N_("NAME")},
 	    {"timeout", 0, 0, G_OPTION_ARG_INT, &options.timeout,
-	     "Stop a cell after SECONDS (default: 600; 0: no limit)", "SECONDS"},
+	     N_("Stop a cell after SECONDS (default: 600; 0: no limit)"), N_("SECONDS")},
 	    {"startup-timeout", 0, 0, G_OPTION_ARG_INT, &options.startup_timeout,
-	     "Give up on a kernel that has not answered after SECONDS (default: 60; 0: no limit)",
-	     "SECONDS"},
+	     N_("Give up on a kernel that has not answered after SECONDS (default: 60; 0: no limit)"),
+	     N_("SECONDS")},
 	    {"notebook-timeout", 0, 0, G_OPTION_ARG_INT, &options.notebook_timeout,
-	     "Stop a notebook after SECONDS in all (default: 0, no limit)", "SECONDS"},
+	     N_("Stop a notebook after SECONDS in all (default: 0, no limit)"), N_("SECONDS")},
 	    {"output-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.output_dir,
-	     "Write every executed notebook into DIR, keeping the folder structure", "DIR"},
+	     N_("Write every executed notebook into DIR, keeping the folder structure"), N_("DIR")},
 	    {"no-notify", 0, 0, G_OPTION_ARG_NONE, &options.no_notify,
-	     "Send no notification, whatever the configuration switches on (for the shards "
-	     "of a sharded run)", NULL},
+	     N_("Send no notification, whatever the configuration switches on (for the shards "
+		"of a sharded run)"), NULL},
 	    {"notify-strict", 0, 0, G_OPTION_ARG_NONE, &options.notify_strict,
-	     "Exit with status 5 when a notifier failed, whatever the notebooks did", NULL},
+	     N_("Exit with status 5 when a notifier failed, whatever the notebooks did"), NULL},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.paths, NULL,
-	     "[PATH…]"},
+	     N_("[PATH…]")},
 	    {NULL},
 	};
 	g_autoptr(GOptionContext) context =
-	    g_option_context_new("- run notebooks and report every failing cell");
+	    g_option_context_new(_("- run notebooks and report every failing cell"));
 	g_autoptr(GError) error = NULL;
 	g_autoptr(NbciConfig) config = NULL;
 	g_autoptr(NbciPluginRegistry) registry = NULL;
@@ -469,18 +536,19 @@ nbci_cmd_run(gint argc, gchar **argv)
 	gint status;
 
 	g_option_context_set_summary(context,
-				     "Runs each notebook found in PATHs (files or folders; by "
-				     "default the `folder` list of the configuration) on a fresh "
-				     "Jupyter kernel, prints each failing cell as it happens and "
-				     "writes the error report.");
+				     _("Runs each notebook found in PATHs (files or folders; by "
+				       "default the `folder` list of the configuration) on a fresh "
+				       "Jupyter kernel, prints each failing cell as it happens and "
+				       "writes the error report."));
 	g_option_context_set_description(context,
-					 "Exit status: 0 all passed, 1 a cell failed or a notebook "
-					 "is invalid, 2 usage or configuration error, 3 nothing "
-					 "could run, 4 the only failures were timeouts or dead "
-					 "kernels, 5 a notifier failed (only with --notify-strict), "
-					 "130 or 143 interrupted by SIGINT or SIGTERM.");
-	g_option_context_add_main_entries(context, entries, NULL);
-	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), NULL);
+					 _("Exit status: 0 all passed, 1 a cell failed or a "
+					   "notebook is invalid, 2 usage or configuration error, 3 "
+					   "nothing could run, 4 the only failures were timeouts or "
+					   "dead kernels, 5 a notifier failed (only with "
+					   "--notify-strict), 130 or 143 interrupted by SIGINT or "
+					   "SIGTERM."));
+	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), GETTEXT_PACKAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 
@@ -496,7 +564,7 @@ nbci_cmd_run(gint argc, gchar **argv)
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (nbci_config_get_boolean(config, "trace") && nbci_cli_globals.verbosity >= 0) {
 		g_autofree gchar *dump = nbci_config_to_string(config);
-		fprintf(stderr, "effective configuration:\n%s", dump);
+		fprintf(stderr, _("effective configuration:\n%s"), dump);
 	}
 
 	runner = nbci_runner_new(config, registry);
@@ -508,7 +576,7 @@ nbci_cmd_run(gint argc, gchar **argv)
 					 : NBCI_EXIT_USAGE);
 	}
 	if (notebooks->len == 0) {
-		fprintf(stderr, "error: no notebook (*.ipynb) found in the folders to search\n");
+		fprintf(stderr, _("error: no notebook (*.ipynb) found in the folders to search\n"));
 		return NBCI_EXIT_NOTHING_RAN;
 	}
 
@@ -539,7 +607,7 @@ nbci_cmd_run(gint argc, gchar **argv)
 	if (!state.ok) {
 		g_autoptr(GError) run_error = g_steal_pointer(&state.error);
 		if (state.signal_number != 0) {
-			fprintf(stderr, "error: interrupted\n");
+			fprintf(stderr, _("error: interrupted\n"));
 			return 128 + state.signal_number;
 		}
 		return nbci_cli_fail(run_error, NBCI_EXIT_NOTHING_RAN);
@@ -547,9 +615,10 @@ nbci_cmd_run(gint argc, gchar **argv)
 	status = nbci_cmd_run_get_exit_status(runner);
 	if (nbci_runner_get_n_unsaved(runner) > 0) {
 		fprintf(stderr,
-			"error: %u executed notebook%s could not be written to %s\n",
+			ngettext("error: %u executed notebook could not be written to %s\n",
+				 "error: %u executed notebooks could not be written to %s\n",
+				 nbci_runner_get_n_unsaved(runner)),
 			nbci_runner_get_n_unsaved(runner),
-			nbci_runner_get_n_unsaved(runner) == 1 ? "" : "s",
 			nbci_config_get_string(config, "output_dir"));
 		if (status == NBCI_EXIT_OK)
 			status = NBCI_EXIT_USAGE;

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <unistd.h>
 
 #include "nbci-console.h"
@@ -130,7 +132,12 @@ nbci_console_append_indented(GString *out, const gchar *prefix, const gchar *tex
 		n_lines--;
 	if (max_lines > 0 && n_lines > max_lines) {
 		first = n_lines - max_lines;
-		g_string_append_printf(out, "%s(%u earlier lines left out)\n", prefix, first);
+		g_string_append(out, prefix);
+		g_string_append_printf(out,
+				       ngettext("(%u earlier line left out)\n",
+						"(%u earlier lines left out)\n",
+						first),
+				       first);
 	}
 	for (guint i = first; i < n_lines; i++)
 		g_string_append_printf(out, "%s%s\n", prefix, lines[i]);
@@ -144,10 +151,14 @@ nbci_console_append_source(GString *out, const gchar *source)
 
 	for (guint i = 0; i < n_lines && i < NBCI_CONSOLE_SOURCE_LINES; i++)
 		g_string_append_printf(out, "  | %s\n", lines[i]);
-	if (n_lines > NBCI_CONSOLE_SOURCE_LINES)
+	if (n_lines > NBCI_CONSOLE_SOURCE_LINES) {
+		g_string_append(out, "  | ");
 		g_string_append_printf(out,
-				       "  | (%u more lines)\n",
+				       ngettext("(%u more line)\n",
+						"(%u more lines)\n",
+						n_lines - NBCI_CONSOLE_SOURCE_LINES),
 				       n_lines - NBCI_CONSOLE_SOURCE_LINES);
+	}
 }
 
 static void
@@ -185,12 +196,18 @@ nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *
 	g_autoptr(GString) out = g_string_new(NULL);
 
 	if (json_object_get_null_member(entry, "cell")) {
-		g_string_append_printf(out, "%sFAIL%s %s: %s: %s\n", bold, reset, notebook, ename, evalue);
-	} else {
 		g_string_append_printf(out,
-				       "%sFAIL%s %s cell %" G_GINT64_FORMAT ": %s: %s\n",
+				       "%s%s%s %s: %s: %s\n",
 				       bold,
+				       _("FAIL"),
 				       reset,
+				       notebook,
+				       ename,
+				       evalue);
+	} else {
+		g_string_append_printf(out, "%s%s%s ", bold, _("FAIL"), reset);
+		g_string_append_printf(out,
+				       _("%s cell %" PRId64 ": %s: %s\n"),
 				       notebook,
 				       json_object_get_int_member(entry, "cell"),
 				       ename,
@@ -203,7 +220,7 @@ nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *
 	if (json_object_has_member(trace, "traceback"))
 		nbci_console_append_traceback(out, json_object_get_array_member(trace, "traceback"));
 	if (kernel_stderr != NULL) {
-		g_string_append(out, "  kernel stderr:\n");
+		g_string_append_printf(out, "  %s\n", _("kernel stderr:"));
 		clean_stderr = nbci_console_sanitize(kernel_stderr, FALSE);
 		nbci_console_append_indented(out, "  ! ", clean_stderr, NBCI_CONSOLE_STDERR_LINES);
 	}

@@ -19,10 +19,10 @@ typedef struct {
 } NbciCommand;
 
 static const NbciCommand nbci_commands[] = {
-    {"run", nbci_cmd_run, "Run notebooks and write the error report"},
-    {"notify", nbci_cmd_notify, "Send the notifications of an existing report"},
-    {"kernels", nbci_cmd_kernels, "List the installed kernelspecs"},
-    {"plugins", nbci_cmd_plugins, "List the plugin modules and what they registered"},
+    {"run", nbci_cmd_run, N_("Run notebooks and write the error report")},
+    {"notify", nbci_cmd_notify, N_("Send the notifications of an existing report")},
+    {"kernels", nbci_cmd_kernels, N_("List the installed kernelspecs")},
+    {"plugins", nbci_cmd_plugins, N_("List the plugin modules and what they registered")},
 };
 
 static gboolean
@@ -51,14 +51,14 @@ nbci_cli_get_common_entries(void)
 	     G_OPTION_FLAG_NO_ARG,
 	     G_OPTION_ARG_CALLBACK,
 	     nbci_main_verbose_cb,
-	     "Log more: once for progress, twice for debugging",
+	     N_("Log more: once for progress, twice for debugging"),
 	     NULL},
 	    {"quiet",
 	     'q',
 	     G_OPTION_FLAG_NO_ARG,
 	     G_OPTION_ARG_CALLBACK,
 	     nbci_main_quiet_cb,
-	     "Log only errors; `nbci run` prints one line per failure and the summary",
+	     N_("Log only errors; `nbci run` prints one line per failure and the summary"),
 	     NULL},
 	    {NULL},
 	};
@@ -69,7 +69,7 @@ nbci_cli_get_common_entries(void)
 gint
 nbci_cli_fail(GError *error, gint status)
 {
-	fprintf(stderr, "error: %s\n", error->message);
+	fprintf(stderr, _("error: %s\n"), error->message);
 	return status;
 }
 
@@ -82,23 +82,24 @@ nbci_main_log_writer_cb(GLogLevelFlags log_level,
 	const gchar *message = NULL;
 	const gchar *domain = NULL;
 	const gchar *prefix;
+	locale_t thread_locale;
 
 	if (log_level & G_LOG_LEVEL_DEBUG) {
 		if (nbci_cli_globals.verbosity < 2)
 			return G_LOG_WRITER_HANDLED;
-		prefix = "debug";
+		prefix = N_("debug");
 	} else if (log_level & G_LOG_LEVEL_INFO) {
 		if (nbci_cli_globals.verbosity < 1)
 			return G_LOG_WRITER_HANDLED;
-		prefix = "info";
+		prefix = N_("info");
 	} else if (log_level & G_LOG_LEVEL_MESSAGE) {
 		if (nbci_cli_globals.verbosity < 0)
 			return G_LOG_WRITER_HANDLED;
-		prefix = "note";
+		prefix = N_("note");
 	} else if (log_level & G_LOG_LEVEL_WARNING) {
-		prefix = "warning";
+		prefix = N_("warning");
 	} else {
-		prefix = "critical";
+		prefix = N_("critical");
 	}
 
 	for (gsize i = 0; i < n_fields; i++) {
@@ -107,11 +108,15 @@ nbci_main_log_writer_cb(GLogLevelFlags log_level,
 		else if (g_strcmp0(fields[i].key, "GLIB_DOMAIN") == 0)
 			domain = fields[i].value;
 	}
+
+	/* the thread that runs notebooks uses C messages, for the report */
+	thread_locale = uselocale(LC_GLOBAL_LOCALE);
 	if (nbci_cli_globals.verbosity >= 2 && domain != NULL)
-		fprintf(stderr, "%s: [%s] %s\n", prefix, domain, message);
+		fprintf(stderr, "%s: [%s] %s\n", _(prefix), domain, message);
 	else
-		fprintf(stderr, "%s: %s\n", prefix, message);
+		fprintf(stderr, "%s: %s\n", _(prefix), message);
 	fflush(stderr);
+	uselocale(thread_locale);
 
 	/* G_DEBUG=fatal-criticals and fatal-warnings still apply. */
 	return G_LOG_WRITER_HANDLED;
@@ -121,22 +126,41 @@ static void
 nbci_main_print_usage(FILE *stream)
 {
 	fprintf(stream,
-		"Usage:\n"
-		"  nbci COMMAND [OPTION…]\n\n"
-		"Run Jupyter notebooks on real kernels and report every failing cell.\n\n"
-		"Commands:\n");
+		"%s\n  nbci %s\n\n%s\n\n%s\n",
+		_("Usage:"),
+		_("COMMAND [OPTION…]"),
+		_("Run Jupyter notebooks on real kernels and report every failing cell."),
+		_("Commands:"));
 	for (gsize i = 0; i < G_N_ELEMENTS(nbci_commands); i++)
-		fprintf(stream, "  %-10s %s\n", nbci_commands[i].name, nbci_commands[i].summary);
+		fprintf(stream, "  %-10s %s\n", nbci_commands[i].name, _(nbci_commands[i].summary));
+	fprintf(stream, "\n%s\n", _("Options:"));
 	fprintf(stream,
-		"\nOptions:\n"
-		"  -h, --help     Show this help; `nbci COMMAND --help` shows a command's own\n"
-		"  --version      Print the version\n");
+		"  %-15s%s\n",
+		"-h, --help",
+		_("Show this help; `nbci COMMAND --help` shows a command's own"));
+	fprintf(stream, "  %-15s%s\n", "--version", _("Print the version"));
+}
+
+/* Binds the translations. NBCI_LOCALEDIR replaces the installed folder,
+ * so that a build tree's po/ output can be used without installing; only
+ * the program reads it, libnbci never does. */
+static void
+nbci_main_init_i18n(void)
+{
+	const gchar *localedir = g_getenv("NBCI_LOCALEDIR");
+
+	if (localedir == NULL || localedir[0] == '\0')
+		localedir = NBCI_LOCALEDIR;
+	bindtextdomain(GETTEXT_PACKAGE, localedir);
+	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+	textdomain(GETTEXT_PACKAGE);
 }
 
 int
 main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	nbci_main_init_i18n();
 	g_log_set_writer_func(nbci_main_log_writer_cb, NULL, NULL);
 
 	if (argc < 2) {
@@ -174,7 +198,7 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr,
-		"error: unknown command \"%s\"; run `nbci --help` for the commands\n",
+		_("error: unknown command \"%s\"; run `nbci --help` for the commands\n"),
 		argv[1]);
 	return NBCI_EXIT_USAGE;
 }
