@@ -169,7 +169,7 @@ nbci_folder_source_read_names(const gchar *dir, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to read notebook folder %s: %s; check its permissions",
+			    _("failed to read notebook folder %s: %s; check its permissions"),
 			    dir,
 			    error_local->message);
 		return NULL;
@@ -206,7 +206,7 @@ nbci_folder_source_walk_child(NbciFolderSourceWalk *walk,
 	/* a dangling symbolic link or a loop of them */
 	if (g_stat(child, &child_stat) != 0) {
 		if (g_str_has_suffix(name, ".ipynb"))
-			g_warning("skipping notebook %s: %s", child, g_strerror(errno));
+			g_warning(_("skipping notebook %s: %s"), child, g_strerror(errno));
 		else
 			g_debug("skipping %s: %s", child, g_strerror(errno));
 		return TRUE;
@@ -255,7 +255,7 @@ nbci_folder_source_walk_dir(NbciFolderSourceWalk *walk,
 	 * is an error. */
 	names = nbci_folder_source_read_names(dir, relative[0] == '\0' ? error : &error_local);
 	if (names == NULL && relative[0] != '\0') {
-		g_warning("skipping %s", error_local->message);
+		g_warning(_("skipping %s"), error_local->message);
 		return TRUE;
 	}
 	if (names == NULL)
@@ -288,8 +288,8 @@ nbci_folder_source_add_entry(NbciFolderSourceWalk *walk, const gchar *entry, GEr
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_NOT_FOUND,
-				    "notebook %s does not exist; fix the path in `folder` "
-				    "in configuration.yml or on the command line",
+				    _("notebook %s does not exist; fix the path in `folder` "
+				      "in configuration.yml or on the command line"),
 				    entry);
 			return FALSE;
 		}
@@ -297,16 +297,16 @@ nbci_folder_source_add_entry(NbciFolderSourceWalk *walk, const gchar *entry, GEr
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_NOT_FOUND,
-				    "notebook folder %s does not exist; create it, set "
-				    "`folder` in configuration.yml or give paths on the "
-				    "command line",
+				    _("notebook folder %s does not exist; create it, set "
+				      "`folder` in configuration.yml or give paths on the "
+				      "command line"),
 				    entry);
 			return FALSE;
 		}
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to read notebook path %s: %s",
+			    _("failed to read notebook path %s: %s"),
 			    entry,
 			    g_strerror(saved_errno));
 		return FALSE;

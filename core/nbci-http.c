@@ -31,6 +31,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "nbci-error.h"
@@ -455,7 +456,7 @@ nbci_http_client_plan_retry(NbciHttpClient *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s failed after %u tries (notification.max_tries): %s",
+			    _("%s failed after %u tries (notification.max_tries): %s"),
 			    request,
 			    try_number,
 			    reason);
@@ -466,8 +467,8 @@ nbci_http_client_plan_retry(NbciHttpClient *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s failed: %s; the server asked to retry after %.0f s, which would "
-			    "pass notification.max_seconds (%.0f s), so no further try was made",
+			    _("%s failed: %s; the server asked to retry after %.0f s, which would "
+			      "pass notification.max_seconds (%.0f s), so no further try was made"),
 			    request,
 			    reason,
 			    (gdouble)retry_after_usec / G_USEC_PER_SEC,
@@ -479,8 +480,8 @@ nbci_http_client_plan_retry(NbciHttpClient *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s failed after %u tries in %.1f s: %s; the next try would pass "
-			    "notification.max_seconds (%.0f s)",
+			    _("%s failed after %u tries in %.1f s: %s; the next try would pass "
+			      "notification.max_seconds (%.0f s)"),
 			    request,
 			    try_number,
 			    (gdouble)elapsed / G_USEC_PER_SEC,
@@ -564,7 +565,7 @@ nbci_http_client_send(NbciHttpClient *self,
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_FAILED,
-				    "%s failed: %s",
+				    _("%s failed: %s"),
 				    request,
 				    reason);
 			return NULL;
@@ -579,7 +580,7 @@ nbci_http_client_send(NbciHttpClient *self,
 						 error))
 			return NULL;
 		if (soup_message_get_status(msg) != 0) {
-			g_info("%s: retrying %s in %.1f s after HTTP %u (try %u of %u)",
+			g_info(_("%s: retrying %s in %.1f s after HTTP %u (try %u of %u)"),
 			       self->name,
 			       request,
 			       (gdouble)delay_usec / G_USEC_PER_SEC,
@@ -587,7 +588,7 @@ nbci_http_client_send(NbciHttpClient *self,
 			       try_number + 1,
 			       self->max_tries);
 		} else {
-			g_info("%s: retrying %s in %.1f s after: %s (try %u of %u)",
+			g_info(_("%s: retrying %s in %.1f s after: %s (try %u of %u)"),
 			       self->name,
 			       request,
 			       (gdouble)delay_usec / G_USEC_PER_SEC,

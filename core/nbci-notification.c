@@ -75,9 +75,9 @@ static void
 nbci_notification_remove_zip(NbciNotification *self)
 {
 	if (self->zip_path != NULL && g_unlink(self->zip_path) != 0 && errno != ENOENT)
-		g_warning("failed to remove %s: %s", self->zip_path, g_strerror(errno));
+		g_warning(_("failed to remove %s: %s"), self->zip_path, g_strerror(errno));
 	if (self->zip_dir != NULL && g_rmdir(self->zip_dir) != 0)
-		g_warning("failed to remove %s: %s", self->zip_dir, g_strerror(errno));
+		g_warning(_("failed to remove %s: %s"), self->zip_dir, g_strerror(errno));
 	g_clear_pointer(&self->zip_path, g_free);
 	g_clear_pointer(&self->zip_dir, g_free);
 }
@@ -627,7 +627,7 @@ nbci_notification_write_entry(NbciArchive *archive,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to add %s to the zip: %s",
+			    _("failed to add %s to the zip: %s"),
 			    name,
 			    archive_error_string(archive));
 		return FALSE;
@@ -666,13 +666,13 @@ nbci_notification_write_executed(NbciNotification *self,
 			continue;
 		name = nbci_notification_build_entry_name(notebook);
 		if (name == NULL || g_hash_table_contains(names, name)) {
-			g_warning("left the executed notebook %s out of the zip: its name "
-				  "is empty or already used",
+			g_warning(_("left the executed notebook %s out of the zip: its name "
+				    "is empty or already used"),
 				  notebook);
 			continue;
 		}
 		if (!g_file_get_contents(path, &data, &length, &error_local)) {
-			g_warning("left the executed notebook %s out of the zip: %s",
+			g_warning(_("left the executed notebook %s out of the zip: %s"),
 				  notebook,
 				  error_local->message);
 			continue;
@@ -698,7 +698,7 @@ nbci_notification_write_zip(NbciNotification *self, const gchar *zip_path, GErro
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to create the zip %s: %s",
+			    _("failed to create the zip %s: %s"),
 			    zip_path,
 			    archive_error_string(archive));
 		return FALSE;
@@ -712,7 +712,7 @@ nbci_notification_write_zip(NbciNotification *self, const gchar *zip_path, GErro
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to write the zip %s: %s",
+			    _("failed to write the zip %s: %s"),
 			    zip_path,
 			    archive_error_string(archive));
 		return FALSE;
@@ -769,7 +769,7 @@ nbci_notification_build_zip(NbciNotification *self, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to create a temporary folder for the zip: %s",
+			    _("failed to create a temporary folder for the zip: %s"),
 			    error_local->message);
 		return NULL;
 	}
@@ -878,9 +878,9 @@ nbci_notification_send_one(NbciNotification *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "%s%sno notifier plugin named %s is loaded; see nbci plugins",
+			    _("%s%sno notifier plugin named %s is loaded; see nbci plugins"),
 			    key != NULL ? key : "",
-			    key != NULL ? " is on but " : "",
+			    key != NULL ? _(" is on but ") : "",
 			    name);
 		return FALSE;
 	}
@@ -889,7 +889,7 @@ nbci_notification_send_one(NbciNotification *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "the notifier plugin %s registered %s, which is not a notifier",
+			    _("the notifier plugin %s registered %s, which is not a notifier"),
 			    name,
 			    G_OBJECT_TYPE_NAME(object));
 		return FALSE;
@@ -944,13 +944,13 @@ nbci_notification_send_all(NbciNotification *self,
 		const gchar *name = g_ptr_array_index(notifier_names, i);
 		g_autoptr(GError) error = NULL;
 
-		g_info("sending the notification through %s", name);
+		g_info(_("sending the notification through %s"), name);
 		if (!nbci_notification_send_one(self, registry, name, cancellable, &error)) {
-			g_warning("notifier %s failed: %s", name, error->message);
+			g_warning(_("notifier %s failed: %s"), name, error->message);
 			n_failed++;
 			continue;
 		}
-		g_info("notifier %s sent the notification", name);
+		g_info(_("notifier %s sent the notification"), name);
 	}
 	return n_failed;
 }

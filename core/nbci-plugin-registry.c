@@ -182,7 +182,7 @@ nbci_plugin_registry_add(NbciPluginRegistry *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "unknown extension point \"%s\"; the points are %s, %s and %s",
+			    _("unknown extension point \"%s\"; the points are %s, %s and %s"),
 			    point,
 			    NBCI_EXTENSION_POINT_NOTEBOOK_SOURCE,
 			    NBCI_EXTENSION_POINT_CELL_EXECUTOR,
@@ -193,7 +193,7 @@ nbci_plugin_registry_add(NbciPluginRegistry *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "type %s does not implement %s, which extension point \"%s\" requires",
+			    _("type %s does not implement %s, which extension point \"%s\" requires"),
 			    g_type_name(type) != NULL ? g_type_name(type) : "(invalid)",
 			    g_type_name(GPOINTER_TO_SIZE(iface_type)),
 			    point);
@@ -203,7 +203,7 @@ nbci_plugin_registry_add(NbciPluginRegistry *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "extension point \"%s\" already has an implementation named \"%s\"",
+			    _("extension point \"%s\" already has an implementation named \"%s\""),
 			    point,
 			    name);
 		return FALSE;
@@ -374,15 +374,15 @@ nbci_plugin_registry_describe_missing_entry_point(GModule *gmodule)
 		if (version == NBCI_PLUGIN_API_VERSION)
 			continue;
 		if (g_module_symbol(gmodule, name, &symbol)) {
-			return g_strdup_printf("built for plugin API version %u, but this nbci "
-					       "loads version %u; rebuild the module against "
-					       "the installed nbci-%u headers",
+			return g_strdup_printf(_("built for plugin API version %u, but this nbci "
+					         "loads version %u; rebuild the module against "
+					         "the installed nbci-%u headers"),
 					       version,
 					       (guint)NBCI_PLUGIN_API_VERSION,
 					       (guint)NBCI_PLUGIN_API_VERSION);
 		}
 	}
-	return g_strdup_printf("not an nbci plugin: it exports no nbci_plugin_register_v%u",
+	return g_strdup_printf(_("not an nbci plugin: it exports no nbci_plugin_register_v%u"),
 			       (guint)NBCI_PLUGIN_API_VERSION);
 }
 
@@ -423,14 +423,14 @@ nbci_plugin_registry_load_module(NbciPluginRegistry *self,
 			g_set_error_literal(error,
 					    NBCI_ERROR,
 					    NBCI_ERROR_PLUGIN,
-					    "its entry point failed without a reason");
+					    _("its entry point failed without a reason"));
 		return FALSE;
 	}
 	if (module->registered->len == 0) {
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_PLUGIN,
-				    "its entry point registered nothing");
+				    _("its entry point registered nothing"));
 		return FALSE;
 	}
 	return TRUE;
@@ -450,13 +450,13 @@ nbci_plugin_registry_add_module_file(NbciPluginRegistry *self, const gchar *path
 
 	loaded_path = g_hash_table_lookup(self->module_names, basename);
 	if (loaded_path != NULL) {
-		module->error = g_strdup_printf("skipped: %s was loaded first", loaded_path);
+		module->error = g_strdup_printf(_("skipped: %s was loaded first"), loaded_path);
 		g_info("plugin %s %s", path, module->error);
 		return;
 	}
 	if (!nbci_plugin_registry_load_module(self, module, &error)) {
 		module->error = g_strdup(error->message);
-		g_warning("failed to load plugin %s: %s", path, error->message);
+		g_warning(_("failed to load plugin %s: %s"), path, error->message);
 		return;
 	}
 	g_hash_table_insert(self->module_names, g_steal_pointer(&basename), g_strdup(path));

@@ -80,7 +80,7 @@ nbci_report_check_entry(JsonNode *node, guint index, const gchar *path, GError *
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "report %s: entry %u is not an object",
+			    _("report %s: entry %u is not an object"),
 			    path,
 			    index);
 		return FALSE;
@@ -90,7 +90,7 @@ nbci_report_check_entry(JsonNode *node, guint index, const gchar *path, GError *
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "report %s: entry %u has no \"notebook\" string",
+			    _("report %s: entry %u has no \"notebook\" string"),
 			    path,
 			    index);
 		return FALSE;
@@ -101,7 +101,7 @@ nbci_report_check_entry(JsonNode *node, guint index, const gchar *path, GError *
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "report %s: entry %u has no \"trace\" object with an \"ename\" string",
+			    _("report %s: entry %u has no \"trace\" object with an \"ename\" string"),
 			    path,
 			    index);
 		return FALSE;
@@ -133,21 +133,21 @@ nbci_report_new_from_file(const gchar *path, GError **error)
 	g_return_val_if_fail(path != NULL, NULL);
 
 	if (!g_file_get_contents(path, &data, &length, error)) {
-		g_prefix_error(error, "failed to load report %s: ", path);
+		g_prefix_error(error, _("failed to load report %s: "), path);
 		return NULL;
 	}
 	if (!nbci_json_check_depth(data, length, NBCI_JSON_MAX_DEPTH)) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "report %s nests JSON deeper than %u levels; pass the file that nbci "
-			    "run wrote",
+			    _("report %s nests JSON deeper than %u levels; pass the file that nbci "
+			      "run wrote"),
 			    path,
 			    (guint)NBCI_JSON_MAX_DEPTH);
 		return NULL;
 	}
 	if (!json_parser_load_from_data(parser, data, (gssize)length, error)) {
-		g_prefix_error(error, "failed to load report %s: ", path);
+		g_prefix_error(error, _("failed to load report %s: "), path);
 		return NULL;
 	}
 	root = json_parser_get_root(parser);
@@ -155,7 +155,7 @@ nbci_report_new_from_file(const gchar *path, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "report %s is not a JSON array; pass the file that nbci run wrote",
+			    _("report %s is not a JSON array; pass the file that nbci run wrote"),
 			    path);
 		return NULL;
 	}
@@ -336,7 +336,7 @@ nbci_report_save(NbciReport *self, const gchar *path, GError **error)
 
 	data = nbci_report_to_data(self, &length);
 	if (!nbci_file_replace_contents(path, data, length, error)) {
-		g_prefix_error(error, "failed to write report %s: ", path);
+		g_prefix_error(error, _("failed to write report %s: "), path);
 		return FALSE;
 	}
 	return TRUE;

@@ -122,6 +122,10 @@ done
 if [ -d "$source_dir/data/man" ]; then
 	expected+=("share/man/man1/nbci.1")
 fi
+# The build installs the Spanish catalog only when msgfmt is found.
+if command -v msgfmt >/dev/null; then
+	expected+=("share/locale/es/LC_MESSAGES/nbci.mo")
+fi
 if [ -d "$source_dir/data/completion" ]; then
 	expected+=("share/bash-completion/completions/nbci")
 fi

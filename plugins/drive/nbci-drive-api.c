@@ -121,7 +121,7 @@ nbci_drive_api_build_message_cb(gpointer user_data, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "failed to build a %s request: invalid URL",
+			    _("failed to build a %s request: invalid URL"),
 			    request->method);
 		return NULL;
 	}
@@ -153,7 +153,7 @@ nbci_drive_api_parse_object(GBytes *body, const gchar *what, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "the answer to %s is not a JSON object",
+			    _("the answer to %s is not a JSON object"),
 			    what);
 		return NULL;
 	}
@@ -184,7 +184,7 @@ nbci_drive_api_build_jwt(const NbciDriveKey *key, const gchar *subject, GError *
 	gchar *jwt = nbci_drive_jwt_sign(key->private_key, key->private_key_id, &claims, error);
 
 	if (jwt == NULL)
-		g_prefix_error(error, "key file %s: ", key->path);
+		g_prefix_error(error, _("key file %s: "), key->path);
 	return jwt;
 }
 
@@ -204,14 +204,14 @@ nbci_drive_api_read_token(GBytes *body, GError **error)
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_FAILED,
-				    "the token endpoint sent no access_token");
+				    _("the token endpoint sent no access_token"));
 		return NULL;
 	}
 	if (token_type != NULL && g_ascii_strcasecmp(token_type, "Bearer") != 0) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "the token endpoint sent a token of type \"%s\", expected \"Bearer\"",
+			    _("the token endpoint sent a token of type \"%s\", expected \"Bearer\""),
 			    token_type);
 		return NULL;
 	}
@@ -390,9 +390,9 @@ nbci_drive_api_resolve_session_uri(NbciDriveApi *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PROTOCOL,
-			    "the resumable upload at %s sent %s session URI",
+			    _("the resumable upload at %s sent %s session URI"),
 			    self->upload_url,
-			    uri == NULL ? "no valid" : "another server's");
+			    uri == NULL ? _("no valid") : _("another server's"));
 		return NULL;
 	}
 	text = g_uri_to_string(uri);
@@ -467,8 +467,8 @@ nbci_drive_api_read_range(SoupMessage *msg, gsize total, gsize *received, GError
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PROTOCOL,
-			    "the resumable upload answered with an invalid Range \"%s\" for a file "
-			    "of %" G_GSIZE_FORMAT " bytes",
+			    _("the resumable upload answered with an invalid Range \"%s\" for a file "
+			      "of %zu bytes"),
 			    range,
 			    total);
 		return FALSE;
@@ -560,8 +560,8 @@ nbci_drive_api_send_chunks(NbciDriveApi *self,
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_PROTOCOL,
-				    "the resumable upload at %s holds all %" G_GSIZE_FORMAT
-				    " bytes but did not complete the file",
+				    _("the resumable upload at %s holds all %zu"
+				      " bytes but did not complete the file"),
 				    self->upload_url,
 				    total);
 			return NULL;
@@ -575,7 +575,7 @@ nbci_drive_api_send_chunks(NbciDriveApi *self,
 	g_set_error(error,
 		    NBCI_ERROR,
 		    NBCI_ERROR_PROTOCOL,
-		    "the resumable upload at %s made no progress in %u tries at byte %" G_GSIZE_FORMAT,
+		    _("the resumable upload at %s made no progress in %u tries at byte %zu"),
 		    self->upload_url,
 		    (guint)NBCI_DRIVE_MAX_STALLS,
 		    offset);
@@ -619,7 +619,7 @@ nbci_drive_api_upload_resumable(NbciDriveApi *self,
 			g_propagate_error(error, g_steal_pointer(&error_local));
 			return NULL;
 		}
-		g_info("drive: the upload session expired (HTTP 404), starting the upload again");
+		g_info(_("drive: the upload session expired (HTTP 404), starting the upload again"));
 	}
 }
 
@@ -668,7 +668,7 @@ nbci_drive_api_upload(NbciDriveApi *self,
 						       error);
 	if (file == NULL) {
 		g_prefix_error(error,
-			       "failed to upload %s (%" G_GSIZE_FORMAT " bytes): ",
+			       _("failed to upload %s (%zu bytes): "),
 			       description,
 			       size);
 		return NULL;
@@ -677,7 +677,7 @@ nbci_drive_api_upload(NbciDriveApi *self,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PROTOCOL,
-			    "the upload of %s returned a file without an id",
+			    _("the upload of %s returned a file without an id"),
 			    description);
 		return NULL;
 	}
@@ -733,7 +733,7 @@ nbci_drive_api_share(NbciDriveApi *self,
 					  cancellable,
 					  error);
 	if (answer == NULL) {
-		g_prefix_error(error, "failed to share the file with %s as %s: ", email, role);
+		g_prefix_error(error, _("failed to share the file with %s as %s: "), email, role);
 		return FALSE;
 	}
 	return TRUE;

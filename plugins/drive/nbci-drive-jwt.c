@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -60,7 +61,7 @@ nbci_drive_base64url_decode(const gchar *text, gsize *length, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "invalid base64url: %" G_GSIZE_FORMAT " characters cannot be decoded",
+			    _("invalid base64url: %zu characters cannot be decoded"),
 			    text_length);
 		return NULL;
 	}
@@ -75,7 +76,7 @@ nbci_drive_base64url_decode(const gchar *text, gsize *length, GError **error)
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_FAILED,
-				    "invalid base64url: unexpected character 0x%02x",
+				    _("invalid base64url: unexpected character 0x%02x"),
 				    (guint)(guchar)*c);
 			return NULL;
 		}
@@ -162,7 +163,7 @@ nbci_drive_jwt_import_key(const gchar *private_key_pem, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to prepare the private key: %s",
+			    _("failed to prepare the private key: %s"),
 			    gnutls_strerror(rc));
 		return NULL;
 	}
@@ -171,8 +172,8 @@ nbci_drive_jwt_import_key(const gchar *private_key_pem, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "private_key is not a PEM private key (%s): download a new key "
-			    "for the service account",
+			    _("private_key is not a PEM private key (%s): download a new key "
+			      "for the service account"),
 			    gnutls_strerror(rc));
 		return NULL;
 	}
@@ -180,8 +181,8 @@ nbci_drive_jwt_import_key(const gchar *private_key_pem, GError **error)
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "private_key is not an RSA key, which RS256 requires: "
-				    "download a new key for the service account");
+				    _("private_key is not an RSA key, which RS256 requires: "
+				      "download a new key for the service account"));
 		return NULL;
 	}
 	return g_steal_pointer(&key);
@@ -221,7 +222,7 @@ nbci_drive_jwt_sign_rs256(const gchar *private_key_pem, const gchar *input, GErr
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "failed to sign the JWT: %s",
+			    _("failed to sign the JWT: %s"),
 			    gnutls_strerror(rc));
 		return NULL;
 	}

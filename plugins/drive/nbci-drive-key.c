@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "nbci-drive-jwt.h"
@@ -64,8 +65,8 @@ nbci_drive_check_url(const gchar *url, const gchar *name, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "%s \"%s\" is not an absolute URL: give one such as "
-			    "https://www.googleapis.com",
+			    _("%s \"%s\" is not an absolute URL: give one such as "
+			      "https://www.googleapis.com"),
 			    name,
 			    url);
 		return FALSE;
@@ -82,8 +83,8 @@ nbci_drive_check_url(const gchar *url, const gchar *name, GError **error)
 	g_set_error(error,
 		    NBCI_ERROR,
 		    NBCI_ERROR_INVALID_CONFIG,
-		    "%s \"%s\" must use https (plain http is accepted only for a server on "
-		    "loopback)",
+		    _("%s \"%s\" must use https (plain http is accepted only for a server on "
+		      "loopback)"),
 		    name,
 		    url);
 	return FALSE;
@@ -102,18 +103,18 @@ nbci_drive_key_check_mode(const gchar *path, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    saved_errno == ENOENT ? NBCI_ERROR_NOT_FOUND : NBCI_ERROR_INVALID_CONFIG,
-			    "key file %s named by DRIVE_CREDENTIALS %s: set DRIVE_CREDENTIALS to "
-			    "the path of a service-account JSON key",
+			    _("key file %s named by DRIVE_CREDENTIALS %s: set DRIVE_CREDENTIALS to "
+			      "the path of a service-account JSON key"),
 			    path,
-			    saved_errno == ENOENT ? "does not exist" : g_strerror(saved_errno));
+			    saved_errno == ENOENT ? _("does not exist") : g_strerror(saved_errno));
 		return FALSE;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "key file %s named by DRIVE_CREDENTIALS is not a regular file: set "
-			    "DRIVE_CREDENTIALS to the path of a service-account JSON key",
+			    _("key file %s named by DRIVE_CREDENTIALS is not a regular file: set "
+			      "DRIVE_CREDENTIALS to the path of a service-account JSON key"),
 			    path);
 		return FALSE;
 	}
@@ -121,7 +122,7 @@ nbci_drive_key_check_mode(const gchar *path, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "key file %s is accessible to other users (mode %04o): run chmod 600 %s",
+			    _("key file %s is accessible to other users (mode %04o): run chmod 600 %s"),
 			    path,
 			    (guint)(st.st_mode & 07777),
 			    path);
@@ -141,8 +142,8 @@ nbci_drive_key_dup_member(JsonObject *object, const gchar *name, const gchar *pa
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "key file %s is not a service-account key: it lacks the text member "
-			    "\"%s\"; download a JSON key of the service account",
+			    _("key file %s is not a service-account key: it lacks the text member "
+			      "\"%s\"; download a JSON key of the service account"),
 			    path,
 			    name);
 		return NULL;
@@ -165,8 +166,8 @@ nbci_drive_key_check_type(JsonObject *object, const gchar *path, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "key file %s is not a service-account key: it has no \"type\" "
-			    "\"service_account\"; download a JSON key of the service account",
+			    _("key file %s is not a service-account key: it has no \"type\" "
+			      "\"service_account\"; download a JSON key of the service account"),
 			    path);
 		return FALSE;
 	}
@@ -174,8 +175,8 @@ nbci_drive_key_check_type(JsonObject *object, const gchar *path, GError **error)
 	g_set_error(error,
 		    NBCI_ERROR,
 		    NBCI_ERROR_INVALID_CONFIG,
-		    "key file %s is not a service-account key: its type is \"%s\", expected "
-		    "\"service_account\"; download a JSON key of the service account",
+		    _("key file %s is not a service-account key: its type is \"%s\", expected "
+		      "\"service_account\"; download a JSON key of the service account"),
 		    path,
 		    type);
 	return FALSE;
@@ -192,8 +193,8 @@ nbci_drive_key_parse(const gchar *path, const gchar *data, gsize length, GError 
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "key file %s is not JSON (%s): DRIVE_CREDENTIALS must name a "
-			    "service-account JSON key",
+			    _("key file %s is not JSON (%s): DRIVE_CREDENTIALS must name a "
+			      "service-account JSON key"),
 			    path,
 			    error_local->message);
 		return NULL;
@@ -203,7 +204,7 @@ nbci_drive_key_parse(const gchar *path, const gchar *data, gsize length, GError 
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "key file %s is not a service-account key: it is not a JSON object",
+			    _("key file %s is not a service-account key: it is not a JSON object"),
 			    path);
 		return NULL;
 	}
@@ -227,11 +228,11 @@ nbci_drive_key_load_members(NbciDriveKey *self, JsonObject *object, GError **err
 	if (self->token_uri == NULL)
 		return FALSE;
 	if (!nbci_drive_check_url(self->token_uri, "token_uri", error)) {
-		g_prefix_error(error, "key file %s: ", self->path);
+		g_prefix_error(error, _("key file %s: "), self->path);
 		return FALSE;
 	}
 	if (!nbci_drive_jwt_check_key(self->private_key, error)) {
-		g_prefix_error(error, "key file %s: ", self->path);
+		g_prefix_error(error, _("key file %s: "), self->path);
 		return FALSE;
 	}
 
@@ -272,7 +273,7 @@ nbci_drive_key_new_from_file(const gchar *path, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "cannot read key file %s: %s",
+			    _("cannot read key file %s: %s"),
 			    path,
 			    error_local->message);
 		return NULL;

@@ -16,6 +16,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "nbci-drive-api.h"
@@ -106,10 +107,10 @@ nbci_drive_notifier_load_account(NbciDriveNotifier *self, NbciConfig *config, GE
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "drive.email %s%s%s: set it to the account to share the upload with",
-			    self->email != NULL ? "\"" : "is not set",
+			    _("drive.email %s%s%s: set it to the account to share the upload with"),
+			    self->email != NULL ? "\"" : _("is not set"),
 			    self->email != NULL ? self->email : "",
-			    self->email != NULL ? "\" is not an e-mail address" : "");
+			    self->email != NULL ? _("\" is not an e-mail address") : "");
 		return FALSE;
 	}
 	self->role = nbci_drive_notifier_dup_setting(config, "drive.role");
@@ -119,7 +120,7 @@ nbci_drive_notifier_load_account(NbciDriveNotifier *self, NbciConfig *config, GE
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "drive.role \"%s\" is not a role: use reader, commenter or writer",
+			    _("drive.role \"%s\" is not a role: use reader, commenter or writer"),
 			    self->role);
 		return FALSE;
 	}
@@ -137,18 +138,18 @@ nbci_drive_notifier_load_storage(NbciDriveNotifier *self, NbciConfig *config, GE
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "service accounts own no storage: set drive.folder to the id of a "
-				    "folder in a shared drive that the service account is a member "
-				    "of, or drive.impersonate to a user of your domain that the "
-				    "service account may act for (domain-wide delegation)");
+				    _("service accounts own no storage: set drive.folder to the id of a "
+				      "folder in a shared drive that the service account is a member "
+				      "of, or drive.impersonate to a user of your domain that the "
+				      "service account may act for (domain-wide delegation)"));
 		return FALSE;
 	}
 	if (self->impersonate != NULL && strchr(self->impersonate, '@') == NULL) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "drive.impersonate \"%s\" is not an e-mail address: set it to a user "
-			    "of your domain",
+			    _("drive.impersonate \"%s\" is not an e-mail address: set it to a user "
+			      "of your domain"),
 			    self->impersonate);
 		return FALSE;
 	}
@@ -190,8 +191,8 @@ nbci_drive_notifier_configure(NbciNotifier *notifier, NbciConfig *config, GError
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "DRIVE_CREDENTIALS is not set: set it to the path of the "
-				    "service account's JSON key file");
+				    _("DRIVE_CREDENTIALS is not set: set it to the path of the "
+				      "service account's JSON key file"));
 		return FALSE;
 	}
 	self->key = nbci_drive_key_new_from_file(key_path, error);
@@ -237,7 +238,7 @@ nbci_drive_notifier_send(NbciDriveNotifier *self,
 
 	mapped = g_mapped_file_new(job->zip_path, FALSE, error);
 	if (mapped == NULL) {
-		g_prefix_error(error, "failed to read the zip %s: ", job->zip_path);
+		g_prefix_error(error, _("failed to read the zip %s: "), job->zip_path);
 		return NULL;
 	}
 	data = g_mapped_file_get_bytes(mapped);
@@ -276,9 +277,9 @@ nbci_drive_notifier_notify_thread_cb(GTask *task,
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
-	g_message("drive: uploaded %s to %s%s and shared it with %s as %s: %s",
+	g_message(_("drive: uploaded %s to %s%s and shared it with %s as %s: %s"),
 		  job->file_name,
-		  self->folder != NULL ? "folder " : "the Drive of ",
+		  self->folder != NULL ? _("folder ") : _("the Drive of "),
 		  self->folder != NULL ? self->folder : self->impersonate,
 		  self->email,
 		  self->role,
@@ -314,7 +315,7 @@ nbci_drive_notifier_notify_async(NbciNotifier *notifier,
 	 * notifiers share it */
 	zip_path = nbci_notification_build_zip(notification, &error);
 	if (zip_path == NULL) {
-		g_prefix_error(&error, "failed to build the zip to upload: ");
+		g_prefix_error(&error, _("failed to build the zip to upload: "));
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include "nbci-private.h"
 #include "nbci-slack-message.h"
 #include "nbci-slack-notifier.h"
@@ -131,7 +133,7 @@ nbci_slack_notifier_parse_url(const gchar *text,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "%s%s is not a valid http or https URL",
+			    _("%s%s is not a valid http or https URL"),
 			    name,
 			    shown);
 		return NULL;
@@ -140,7 +142,7 @@ nbci_slack_notifier_parse_url(const gchar *text,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "%s%s uses plain http to %s; use https, because plain http is only allowed on loopback",
+			    _("%s%s uses plain http to %s; use https, because plain http is only allowed on loopback"),
 			    name,
 			    shown,
 			    host);
@@ -194,7 +196,7 @@ nbci_slack_notifier_configure_bot(NbciSlackNotifier *self,
 			g_set_error_literal(error,
 					    NBCI_ERROR,
 					    NBCI_ERROR_INVALID_CONFIG,
-					    "SLACK_BOT_TOKEN contains a space or a control character; set it to the bot token alone, such as xoxb-…");
+					    _("SLACK_BOT_TOKEN contains a space or a control character; set it to the bot token alone, such as xoxb-…"));
 			return FALSE;
 		}
 	}
@@ -234,7 +236,8 @@ nbci_slack_notifier_configure(NbciNotifier *notifier, NbciConfig *config, GError
 	nbci_slack_notifier_reset(self);
 	if (channel != NULL && channel[0] == '\0')
 		channel = NULL;
-	in_file = path != NULL ? g_strdup_printf("in %s", path) : g_strdup("in the configuration");
+	in_file = path != NULL ? g_strdup_printf(_("in %s"), path)
+			       : g_strdup(_("in the configuration"));
 
 	/* The bot token can upload the report as a file, so it wins when
 	 * both ways are set up. */
@@ -243,7 +246,7 @@ nbci_slack_notifier_configure(NbciNotifier *notifier, NbciConfig *config, GError
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "slack.api_url is not set %s; set it to https://slack.com/api",
+				    _("slack.api_url is not set %s; set it to https://slack.com/api"),
 				    in_file);
 			return FALSE;
 		}
@@ -256,14 +259,14 @@ nbci_slack_notifier_configure(NbciNotifier *notifier, NbciConfig *config, GError
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "SLACK_BOT_TOKEN is set but slack.channel is not set %s; set slack.channel to the ID or name of the channel to post to",
+			    _("SLACK_BOT_TOKEN is set but slack.channel is not set %s; set slack.channel to the ID or name of the channel to post to"),
 			    in_file);
 		return FALSE;
 	} else {
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "no Slack destination: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and slack.channel");
+				    _("no Slack destination: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and slack.channel"));
 		return FALSE;
 	}
 	self->config = g_object_ref(config);
@@ -359,7 +362,7 @@ nbci_slack_notifier_send_webhook(NbciSlackJob *job,
 	if (g_bytes_get_size(response) != 2 ||
 	    memcmp(g_bytes_get_data(response, NULL), "ok", 2) != 0)
 		g_debug("the webhook returned a success status with a body other than \"ok\"");
-	g_info("posted the message to the Slack webhook on %s", job->webhook_origin);
+	g_info(_("posted the message to the Slack webhook on %s"), job->webhook_origin);
 	return TRUE;
 }
 
@@ -403,13 +406,13 @@ nbci_slack_notifier_hint_for_code(const gchar *code)
 	if (g_strcmp0(code, "invalid_auth") == 0 || g_strcmp0(code, "not_authed") == 0 ||
 	    g_strcmp0(code, "token_revoked") == 0 || g_strcmp0(code, "token_expired") == 0 ||
 	    g_strcmp0(code, "account_inactive") == 0)
-		return "; check SLACK_BOT_TOKEN";
+		return _("; check SLACK_BOT_TOKEN");
 	if (g_strcmp0(code, "channel_not_found") == 0)
-		return "; check slack.channel";
+		return _("; check slack.channel");
 	if (g_strcmp0(code, "not_in_channel") == 0)
-		return "; invite the app to the channel";
+		return _("; invite the app to the channel");
 	if (g_strcmp0(code, "missing_scope") == 0)
-		return "; the app needs the chat:write and files:write scopes";
+		return _("; the app needs the chat:write and files:write scopes");
 	return "";
 }
 
@@ -433,7 +436,7 @@ nbci_slack_notifier_parse_response(const gchar *method,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s returned invalid JSON: %s",
+			    _("%s returned invalid JSON: %s"),
 			    method,
 			    error_local->message);
 		return NULL;
@@ -445,7 +448,7 @@ nbci_slack_notifier_parse_response(const gchar *method,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s returned JSON without a true or false \"ok\" member",
+			    _("%s returned JSON without a true or false \"ok\" member"),
 			    method);
 		return NULL;
 	}
@@ -522,13 +525,13 @@ nbci_slack_notifier_call(NbciSlackJob *job,
 				g_set_error(error,
 					    NBCI_ERROR,
 					    NBCI_ERROR_FAILED,
-					    "%s failed: ratelimited; the server asked to retry after %u s, which would pass notification.max_seconds (%" G_GINT64_FORMAT " s)",
+					    _("%s failed: ratelimited; the server asked to retry after %u s, which would pass notification.max_seconds (%" PRId64 " s)"),
 					    url,
 					    seconds,
 					    max_usec / G_USEC_PER_SEC);
 				return NULL;
 			}
-			g_info("%s is rate limited, trying again in %u s", method, seconds);
+			g_info(_("%s is rate limited, trying again in %u s"), method, seconds);
 			if (!nbci_slack_notifier_sleep(seconds, cancellable, error))
 				return NULL;
 			continue;
@@ -536,7 +539,7 @@ nbci_slack_notifier_call(NbciSlackJob *job,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s failed: %s%s",
+			    _("%s failed: %s%s"),
 			    url,
 			    code,
 			    nbci_slack_notifier_hint_for_code(code));
@@ -586,12 +589,12 @@ nbci_slack_notifier_post_message(NbciSlackJob *job,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s/chat.postMessage returned no \"channel\" or \"ts\"",
+			    _("%s/chat.postMessage returned no \"channel\" or \"ts\""),
 			    job->api_url);
 		g_clear_pointer(ts, g_free);
 		return NULL;
 	}
-	g_info("posted the message to Slack channel %s", job->channel);
+	g_info(_("posted the message to Slack channel %s"), job->channel);
 	return g_strdup(channel_id);
 }
 
@@ -631,7 +634,7 @@ nbci_slack_notifier_get_upload_url(NbciSlackJob *job,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s/files.getUploadURLExternal returned no \"upload_url\" or \"file_id\"",
+			    _("%s/files.getUploadURLExternal returned no \"upload_url\" or \"file_id\""),
 			    job->api_url);
 		g_clear_pointer(file_id, g_free);
 		return NULL;
@@ -661,7 +664,7 @@ nbci_slack_notifier_upload(NbciSlackJob *job,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
-			    "%s/files.getUploadURLExternal returned an \"upload_url\" that is not an http or https URL",
+			    _("%s/files.getUploadURLExternal returned an \"upload_url\" that is not an http or https URL"),
 			    job->api_url);
 		return FALSE;
 	}
@@ -747,7 +750,7 @@ nbci_slack_notifier_send_bot(NbciSlackJob *job,
 		return FALSE;
 
 	if (!g_file_get_contents(job->report_path, &data, &length, error)) {
-		g_prefix_error(error, "failed to read the report to upload to Slack: ");
+		g_prefix_error(error, _("failed to read the report to upload to Slack: "));
 		return FALSE;
 	}
 	contents = g_bytes_new_take(g_steal_pointer(&data), length);
@@ -770,7 +773,7 @@ nbci_slack_notifier_send_bot(NbciSlackJob *job,
 						 cancellable,
 						 error))
 		return FALSE;
-	g_info("uploaded %s to the thread of the Slack message", filename);
+	g_info(_("uploaded %s to the thread of the Slack message"), filename);
 	return TRUE;
 }
 
@@ -845,7 +848,10 @@ nbci_slack_notifier_notify_async(NbciNotifier *notifier,
 	job->title = nbci_notification_dup_title(notification);
 	job->report_path = g_strdup(nbci_notification_get_report_path(notification));
 	if (n_left_out > 0)
-		g_info("the Slack message leaves out %u report entries", n_left_out);
+		g_info(ngettext("the Slack message leaves out %u report entry",
+			       "the Slack message leaves out %u report entries",
+			       n_left_out),
+		       n_left_out);
 
 	g_task_set_task_data(task, g_steal_pointer(&job), (GDestroyNotify)nbci_slack_job_free);
 	g_task_run_in_thread(task, nbci_slack_notifier_send_thread_cb);

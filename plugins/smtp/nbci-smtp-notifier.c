@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -79,7 +80,7 @@ nbci_smtp_notifier_get_required(NbciConfig *config,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "\"%s\" is not set; set it to %s in the email section of %s",
+			    _("\"%s\" is not set; set it to %s in the email section of %s"),
 			    key,
 			    what,
 			    nbci_smtp_notifier_config_name(config));
@@ -95,8 +96,8 @@ nbci_smtp_notifier_check_address(const gchar *key, const gchar *address, GError 
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "\"%s\" must be an e-mail address of the form name@example.com, "
-			    "got \"%s\"",
+			    _("\"%s\" must be an e-mail address of the form name@example.com, "
+			      "got \"%s\""),
 			    key,
 			    address);
 		return FALSE;
@@ -135,7 +136,7 @@ nbci_smtp_notifier_build_url(const gchar *scheme, const gchar *host, gint64 port
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "\"email.host\" must be a host name or an IP address, got \"%s\"",
+			    _("\"email.host\" must be a host name or an IP address, got \"%s\""),
 			    host);
 		return NULL;
 	}
@@ -165,10 +166,10 @@ nbci_smtp_notifier_configure_server(NbciSmtpTransfer *transfer,
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_INVALID_CONFIG,
-				    "\"email.tls\" is none, which sends the e-mail and the "
-				    "password unencrypted and is only allowed for a server on "
-				    "loopback (localhost, 127.0.0.0/8, ::1), but \"email.host\" "
-				    "is \"%s\"; use starttls or tls",
+				    _("\"email.tls\" is none, which sends the e-mail and the "
+				      "password unencrypted and is only allowed for a server on "
+				      "loopback (localhost, 127.0.0.0/8, ::1), but \"email.host\" "
+				      "is \"%s\"; use starttls or tls"),
 				    host);
 			return FALSE;
 		}
@@ -199,8 +200,8 @@ nbci_smtp_notifier_configure_ca_file(NbciSmtpTransfer *transfer,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_NOT_FOUND,
-			    "\"email.ca_file\" %s is not a file; set it to a PEM file of "
-			    "the CA certificates that the SMTP server's certificate chains to",
+			    _("\"email.ca_file\" %s is not a file; set it to a PEM file of "
+			      "the CA certificates that the SMTP server's certificate chains to"),
 			    ca_file);
 		return FALSE;
 	}
@@ -208,7 +209,7 @@ nbci_smtp_notifier_configure_ca_file(NbciSmtpTransfer *transfer,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "\"email.ca_file\" %s cannot be read: %s",
+			    _("\"email.ca_file\" %s cannot be read: %s"),
 			    ca_file,
 			    g_strerror(errno));
 		return FALSE;
@@ -239,8 +240,8 @@ nbci_smtp_notifier_configure_addresses(NbciSmtpTransfer *transfer,
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    "\"email.receipient\" is not set; set it to the address or the list "
-			    "of addresses to send the e-mail to in the email section of %s",
+			    _("\"email.receipient\" is not set; set it to the address or the list "
+			      "of addresses to send the e-mail to in the email section of %s"),
 			    nbci_smtp_notifier_config_name(config));
 		return FALSE;
 	}
@@ -283,11 +284,11 @@ nbci_smtp_notifier_configure(NbciNotifier *notifier, NbciConfig *config, GError 
 
 	transfer->timeout = (guint)nbci_config_get_int(config, "notification.max_seconds");
 	recipients = g_strjoinv(", ", transfer->recipients);
-	g_info("e-mail goes through %s from %s to %s, %s",
+	g_info(_("e-mail goes through %s from %s to %s, %s"),
 	       transfer->url,
 	       transfer->sender,
 	       recipients,
-	       transfer->password != NULL ? "with login" : "without login");
+	       transfer->password != NULL ? _("with login") : _("without login"));
 
 	g_clear_pointer(&self->transfer, nbci_smtp_transfer_free);
 	self->transfer = g_steal_pointer(&transfer);
@@ -311,7 +312,7 @@ nbci_smtp_notifier_send_thread_cb(GTask *task,
 
 	mapped = g_mapped_file_new(job->zip_path, FALSE, &error);
 	if (mapped == NULL) {
-		g_prefix_error(&error, "failed to read the e-mail attachment: ");
+		g_prefix_error(&error, _("failed to read the e-mail attachment: "));
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
@@ -333,7 +334,7 @@ nbci_smtp_notifier_send_thread_cb(GTask *task,
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
-	g_info("e-mail sent through %s", job->transfer->url);
+	g_info(_("e-mail sent through %s"), job->transfer->url);
 	g_task_return_boolean(task, TRUE);
 }
 
@@ -373,7 +374,7 @@ nbci_smtp_notifier_notify_async(NbciNotifier *notifier,
 	 * notification caches it for every notifier. */
 	zip_path = nbci_notification_build_zip(notification, &error);
 	if (zip_path == NULL) {
-		g_prefix_error(&error, "failed to build the e-mail attachment: ");
+		g_prefix_error(&error, _("failed to build the e-mail attachment: "));
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <glib/gi18n-lib.h>
 #include <gmodule.h>
 
 #include "nbci-smtp-notifier.h"
@@ -27,7 +28,7 @@ nbci_plugin_register_v1(NbciPluginRegistry *registry, GError **error)
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PLUGIN,
-			    "failed to initialise libcurl: %s",
+			    _("failed to initialise libcurl: %s"),
 			    curl_easy_strerror(code));
 		return FALSE;
 	}

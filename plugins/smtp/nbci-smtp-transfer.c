@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "nbci-smtp-transfer.h"
@@ -201,19 +202,19 @@ nbci_smtp_transfer_code_to_hint(CURLcode code)
 {
 	switch (code) {
 	case CURLE_LOGIN_DENIED:
-		return "check email.sender and EMAIL_SENDER_PASSWORD";
+		return _("check email.sender and EMAIL_SENDER_PASSWORD");
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
-		return "check email.host and email.port, and that the server is running";
+		return _("check email.host and email.port, and that the server is running");
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		return "check the proxy variables (all_proxy, smtp_proxy, smtps_proxy, no_proxy)";
+		return _("check the proxy variables (all_proxy, smtp_proxy, smtps_proxy, no_proxy)");
 	case CURLE_USE_SSL_FAILED:
-		return "the server offers no STARTTLS; set email.tls to tls for implicit TLS";
+		return _("the server offers no STARTTLS; set email.tls to tls for implicit TLS");
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-		return "set email.ca_file to the CA certificate that signed the server's "
-		       "certificate";
+		return _("set email.ca_file to the CA certificate that signed the server's "
+		         "certificate");
 	default:
 		return NULL;
 	}
@@ -237,13 +238,13 @@ nbci_smtp_transfer_set_error(const NbciSmtpTransfer *self,
 	if (g_str_has_suffix(detail, "."))
 		detail[strlen(detail) - 1] = '\0';
 	g_string_append_printf(message,
-			       "failed to send the e-mail through %s: %s",
+			       _("failed to send the e-mail through %s: %s"),
 			       self->url,
 			       detail);
 
 	/* an SMTP error reply gives more detail than libcurl's "RCPT failed: 550" */
 	if (state->error_reply != NULL)
-		g_string_append_printf(message, " (the server replied \"%s\")", state->error_reply);
+		g_string_append_printf(message, _(" (the server replied \"%s\")"), state->error_reply);
 	if (hint != NULL)
 		g_string_append_printf(message, "; %s", hint);
 
@@ -341,7 +342,7 @@ nbci_smtp_transfer_send(const NbciSmtpTransfer *self,
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_FAILED,
-				    "failed to create a libcurl handle");
+				    _("failed to create a libcurl handle"));
 		return FALSE;
 	}
 	for (guint i = 0; self->recipients[i] != NULL; i++) {
@@ -352,7 +353,7 @@ nbci_smtp_transfer_send(const NbciSmtpTransfer *self,
 			g_set_error_literal(error,
 					    NBCI_ERROR,
 					    NBCI_ERROR_FAILED,
-					    "failed to list the recipients for libcurl");
+					    _("failed to list the recipients for libcurl"));
 			return FALSE;
 		}
 		recipients = appended;
