@@ -49,6 +49,14 @@
 /* How much of an error response's body a message quotes. */
 #define NBCI_HTTP_BODY_EXCERPT_CHARS 200
 
+/* The largest response body that a client reads. */
+#define NBCI_HTTP_MAX_BODY_BYTES (16 * 1024 * 1024)
+
+/* The longest that one request may take, and the longest wait that a
+ * Retry-After header may ask for, also when notification.max_seconds is 0. */
+#define NBCI_HTTP_REQUEST_MAX_USEC     (120 * G_USEC_PER_SEC)
+#define NBCI_HTTP_RETRY_AFTER_MAX_USEC (300 * G_USEC_PER_SEC)
+
 /* Too Many Requests (RFC 6585); libsoup 3.2 has no name for it. */
 #define NBCI_HTTP_STATUS_TOO_MANY_REQUESTS 429
 
@@ -60,6 +68,7 @@ struct _NbciHttpClient {
 	GProxyResolver *proxy_resolver; /* NULL: the default resolver */
 	SoupSession *session;		/* created on first use */
 	GThread *session_thread;
+	GPtrArray *secrets; /* of gchar*, masked in every message */
 };
 
 G_DEFINE_TYPE(NbciHttpClient, nbci_http_client, G_TYPE_OBJECT)
@@ -77,6 +86,7 @@ nbci_http_client_finalize(GObject *object)
 	NbciHttpClient *self = NBCI_HTTP_CLIENT(object);
 
 	g_free(self->name);
+	g_ptr_array_unref(self->secrets);
 	g_clear_object(&self->proxy_resolver);
 	g_clear_object(&self->session);
 	G_OBJECT_CLASS(nbci_http_client_parent_class)->finalize(object);
@@ -93,6 +103,7 @@ nbci_http_client_class_init(NbciHttpClientClass *klass)
 static void
 nbci_http_client_init(NbciHttpClient *self)
 {
+	self->secrets = g_ptr_array_new_with_free_func(g_free);
 }
 
 /* Returns the first of the variables @lower and @upper that is set and not
@@ -256,9 +267,48 @@ nbci_http_describe_request(SoupMessage *msg)
 	return g_strdup_printf("%s %s", soup_message_get_method(msg), origin);
 }
 
-/* The start of an error response's body on one line, for a message. */
+/**
+ * nbci_http_client_add_secret:
+ * @self: an HTTP client
+ * @secret: a credential that a server might echo, such as a token or the
+ *   path of a webhook URL
+ *
+ * Registers @secret so that every error message of @self shows `****` in
+ * its place. The whole response body is masked before its start is cut
+ * for a message, so that a secret near the cut cannot leak in part.
+ * Secrets shorter than 4 bytes are ignored.
+ *
+ * Since: 1.0
+ */
+void
+nbci_http_client_add_secret(NbciHttpClient *self, const gchar *secret)
+{
+	g_return_if_fail(NBCI_IS_HTTP_CLIENT(self));
+
+	if (secret == NULL || strlen(secret) < 4)
+		return;
+	for (guint i = 0; i < self->secrets->len; i++) {
+		if (g_strcmp0(g_ptr_array_index(self->secrets, i), secret) == 0)
+			return;
+	}
+	g_ptr_array_add(self->secrets, g_strdup(secret));
+}
+
+/* Replaces every registered secret in @text with "****". */
 static gchar *
-nbci_http_describe_body(GBytes *body)
+nbci_http_client_mask(NbciHttpClient *self, const gchar *text)
+{
+	g_autoptr(GString) str = g_string_new(text);
+
+	for (guint i = 0; i < self->secrets->len; i++)
+		g_string_replace(str, g_ptr_array_index(self->secrets, i), "****", 0);
+	return g_string_free(g_steal_pointer(&str), FALSE);
+}
+
+/* The start of an error response's body on one line, for a message. The
+ * whole body is masked before it is cut. */
+static gchar *
+nbci_http_describe_body(NbciHttpClient *self, GBytes *body)
 {
 	gsize size = 0;
 	const gchar *data = body != NULL ? g_bytes_get_data(body, &size) : NULL;
@@ -269,7 +319,14 @@ nbci_http_describe_body(GBytes *body)
 
 	if (data == NULL || size == 0)
 		return g_strdup("");
-	valid = g_utf8_make_valid(data, (gssize)MIN(size, 4 * NBCI_HTTP_BODY_EXCERPT_CHARS));
+	{
+		g_autofree gchar *whole = g_utf8_make_valid(data, (gssize)size);
+		g_autofree gchar *masked = nbci_http_client_mask(self, whole);
+		valid = g_utf8_substring(masked,
+					 0,
+					 MIN(g_utf8_strlen(masked, -1),
+					     4 * NBCI_HTTP_BODY_EXCERPT_CHARS));
+	}
 	for (const gchar *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
@@ -294,10 +351,10 @@ nbci_http_describe_body(GBytes *body)
 
 /* "HTTP 400 invalid_payload": the status and the start of the body. */
 static gchar *
-nbci_http_describe_status(SoupMessage *msg, GBytes *body)
+nbci_http_describe_status(NbciHttpClient *self, SoupMessage *msg, GBytes *body)
 {
 	guint status = soup_message_get_status(msg);
-	g_autofree gchar *excerpt = nbci_http_describe_body(body);
+	g_autofree gchar *excerpt = nbci_http_describe_body(self, body);
 
 	if (excerpt[0] == '\0') {
 		const gchar *phrase = soup_message_get_reason_phrase(msg);
@@ -396,6 +453,139 @@ nbci_http_sleep(gint64 usec, GCancellable *cancellable, GError **error)
 	return !g_cancellable_set_error_if_cancelled(cancellable, error);
 }
 
+/* Cancels a request when its time is up: a thread that waits until the
+ * deadline, or until the request ends first. */
+typedef struct {
+	GMutex mutex;
+	GCond cond;
+	gboolean done;
+	gboolean fired;
+	gint64 deadline; /* monotonic */
+	GCancellable *cancellable;
+} NbciHttpWatchdog;
+
+static gpointer
+nbci_http_watchdog_thread(gpointer user_data)
+{
+	NbciHttpWatchdog *dog = user_data;
+
+	g_mutex_lock(&dog->mutex);
+	while (!dog->done) {
+		if (!g_cond_wait_until(&dog->cond, &dog->mutex, dog->deadline)) {
+			if (!dog->done) {
+				dog->fired = TRUE;
+				g_cancellable_cancel(dog->cancellable);
+			}
+			break;
+		}
+	}
+	g_mutex_unlock(&dog->mutex);
+	return NULL;
+}
+
+static void
+nbci_http_watchdog_cancel_cb(GCancellable *parent, gpointer user_data)
+{
+	g_cancellable_cancel(G_CANCELLABLE(user_data));
+}
+
+/* Reads @stream to its end, or fails when it holds more than
+ * NBCI_HTTP_MAX_BODY_BYTES. */
+static GBytes *
+nbci_http_read_body(GInputStream *stream, GCancellable *cancellable, GError **error)
+{
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	guint8 chunk[16384];
+
+	for (;;) {
+		gssize n = g_input_stream_read(stream, chunk, sizeof(chunk), cancellable, error);
+		if (n < 0)
+			return NULL;
+		if (n == 0)
+			break;
+		if (buf->len + (gsize)n > NBCI_HTTP_MAX_BODY_BYTES) {
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_FAILED,
+				    _("the response body is larger than %u MiB, so nbci stopped "
+				      "reading it"),
+				    (guint)(NBCI_HTTP_MAX_BODY_BYTES / (1024 * 1024)));
+			return NULL;
+		}
+		g_byte_array_append(buf, chunk, (guint)n);
+	}
+	return g_byte_array_free_to_bytes(g_steal_pointer(&buf));
+}
+
+/* Sends @msg and reads its body, cancelled at @deadline (monotonic). */
+static GBytes *
+nbci_http_client_send_and_read(NbciHttpClient *self,
+			       SoupMessage *msg,
+			       gint64 deadline,
+			       gboolean *timed_out,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	SoupSession *session = nbci_http_client_get_session(self);
+	NbciHttpWatchdog dog = {0};
+	g_autoptr(GCancellable) request_cancellable = g_cancellable_new();
+	g_autoptr(GInputStream) stream = NULL;
+	g_autoptr(GBytes) body = NULL;
+	GThread *thread;
+	gulong handler = 0;
+
+	*timed_out = FALSE;
+	g_mutex_init(&dog.mutex);
+	g_cond_init(&dog.cond);
+	dog.deadline = deadline;
+	dog.cancellable = request_cancellable;
+	if (cancellable != NULL)
+		handler = g_cancellable_connect(cancellable,
+						G_CALLBACK(nbci_http_watchdog_cancel_cb),
+						request_cancellable,
+						NULL);
+	thread = g_thread_new("nbci-http-watchdog", nbci_http_watchdog_thread, &dog);
+
+	stream = soup_session_send(session, msg, request_cancellable, error);
+	if (stream != NULL) {
+		body = nbci_http_read_body(stream, request_cancellable, error);
+		g_input_stream_close(stream, NULL, NULL);
+	}
+
+	g_mutex_lock(&dog.mutex);
+	dog.done = TRUE;
+	g_cond_signal(&dog.cond);
+	g_mutex_unlock(&dog.mutex);
+	g_thread_join(thread);
+	if (cancellable != NULL)
+		g_cancellable_disconnect(cancellable, handler);
+	*timed_out = dog.fired && (cancellable == NULL || !g_cancellable_is_cancelled(cancellable));
+	g_mutex_clear(&dog.mutex);
+	g_cond_clear(&dog.cond);
+	return g_steal_pointer(&body);
+}
+
+/* "a redirect to https://example.com:443", or "a redirect" when the
+ * Location header is missing or invalid. */
+static gchar *
+nbci_http_describe_redirect(SoupMessage *msg)
+{
+	SoupMessageHeaders *headers = soup_message_get_response_headers(msg);
+	const gchar *location = soup_message_headers_get_one(headers, "Location");
+	g_autoptr(GUri) target = NULL;
+	g_autofree gchar *origin = NULL;
+
+	if (location != NULL)
+		target = g_uri_parse_relative(soup_message_get_uri(msg),
+					      location,
+					      SOUP_HTTP_URI_FLAGS,
+					      NULL);
+	if (target == NULL)
+		return g_strdup(_("a redirect"));
+	origin = nbci_http_describe_uri(target);
+	return g_strdup_printf(_("a redirect to %s"), origin);
+}
+
 /* Sends @msg once. On NBCI_HTTP_TRY_SUCCESS *@body is set. Otherwise
  * *@reason describes the failure, and *@retry_after_usec is the wait that
  * the server requested, or -1. NBCI_HTTP_TRY_FAILED with a NULL *@reason
@@ -403,25 +593,49 @@ nbci_http_sleep(gint64 usec, GCancellable *cancellable, GError **error)
 static NbciHttpTryResult
 nbci_http_client_try(NbciHttpClient *self,
 		     SoupMessage *msg,
+		     gint64 started,
 		     GBytes **body,
 		     gchar **reason,
 		     gint64 *retry_after_usec,
 		     GCancellable *cancellable,
 		     GError **error)
 {
-	SoupSession *session = nbci_http_client_get_session(self);
 	guint status;
+	gint64 now = g_get_monotonic_time();
+	gint64 deadline = now + NBCI_HTTP_REQUEST_MAX_USEC;
+	gboolean timed_out = FALSE;
 	g_autoptr(GBytes) response_body = NULL;
 	g_autoptr(GError) error_local = NULL;
 
 	*retry_after_usec = -1;
-	response_body = soup_session_send_and_read(session, msg, cancellable, &error_local);
+	if (self->max_usec > 0)
+		deadline = MIN(deadline, started + self->max_usec);
+	soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+	response_body = nbci_http_client_send_and_read(self,
+						       msg,
+						       deadline,
+						       &timed_out,
+						       cancellable,
+						       &error_local);
 	if (response_body == NULL) {
+		if (timed_out) {
+			if (self->max_usec > 0 && deadline >= started + self->max_usec) {
+				*reason = g_strdup_printf(
+				    _("no complete answer within notification.max_seconds (%.0f s)"),
+				    (gdouble)self->max_usec / G_USEC_PER_SEC);
+				return NBCI_HTTP_TRY_FAILED;
+			}
+			*reason = g_strdup_printf(_("no complete answer within %.0f s"),
+						  (gdouble)(deadline - now) / G_USEC_PER_SEC);
+			return NBCI_HTTP_TRY_RETRY;
+		}
 		if (g_error_matches(error_local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
 			g_propagate_error(error, g_steal_pointer(&error_local));
 			return NBCI_HTTP_TRY_FAILED;
 		}
-		*reason = g_strdup(error_local->message);
+		*reason = nbci_http_client_mask(self, error_local->message);
+		if (error_local->domain == NBCI_ERROR)
+			return NBCI_HTTP_TRY_FAILED;
 		return nbci_http_error_is_retryable(error_local) ? NBCI_HTTP_TRY_RETRY
 								 : NBCI_HTTP_TRY_FAILED;
 	}
@@ -431,7 +645,15 @@ nbci_http_client_try(NbciHttpClient *self,
 		*body = g_steal_pointer(&response_body);
 		return NBCI_HTTP_TRY_SUCCESS;
 	}
-	*reason = nbci_http_describe_status(msg, response_body);
+	/* 308 is also Google's "Resume Incomplete", which the caller reads */
+	if (SOUP_STATUS_IS_REDIRECTION(status) && status != SOUP_STATUS_PERMANENT_REDIRECT) {
+		g_autofree gchar *redirect = nbci_http_describe_redirect(msg);
+		*reason = g_strdup_printf(_("answered %u with %s; nbci follows no redirects"),
+					  status,
+					  redirect);
+		return NBCI_HTTP_TRY_FAILED;
+	}
+	*reason = nbci_http_describe_status(self, msg, response_body);
 	if (!nbci_http_status_is_retryable(status, response_body))
 		return NBCI_HTTP_TRY_FAILED;
 	*retry_after_usec = nbci_http_parse_retry_after(msg);
@@ -475,6 +697,9 @@ nbci_http_client_plan_retry(NbciHttpClient *self,
 			    (gdouble)self->max_usec / G_USEC_PER_SEC);
 		return FALSE;
 	}
+	/* without a total limit, a server still cannot make nbci sleep for hours */
+	if (self->max_usec == 0 && retry_after_usec > NBCI_HTTP_RETRY_AFTER_MAX_USEC)
+		retry_after_usec = NBCI_HTTP_RETRY_AFTER_MAX_USEC;
 	*delay_usec = retry_after_usec >= 0 ? retry_after_usec : nbci_http_backoff_usec(try_number);
 	if (self->max_usec > 0 && elapsed + *delay_usec > self->max_usec) {
 		g_set_error(error,
@@ -547,6 +772,7 @@ nbci_http_client_send(NbciHttpClient *self,
 		g_debug("%s: %s, try %u", self->name, request, try_number);
 		result = nbci_http_client_try(self,
 					      msg,
+					      started,
 					      &body,
 					      &reason,
 					      &retry_after_usec,

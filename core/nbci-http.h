@@ -47,5 +47,8 @@ nbci_http_client_send(NbciHttpClient *self,
 		      SoupMessage **message_out,
 		      GCancellable *cancellable,
 		      GError **error);
+NBCI_AVAILABLE_IN_1_0
+void
+nbci_http_client_add_secret(NbciHttpClient *self, const gchar *secret);
 
 G_END_DECLS
