@@ -9,6 +9,8 @@ stdin reaches end of file, so it also stops when the test process dies.
 With --cert and --key it offers STARTTLS and requires it; with --user and
 --password as well it requires AUTH after STARTTLS and accepts exactly
 that login. --implicit-tls wraps the whole connection in TLS instead.
+--echo-password quotes a rejected password, in plain text and base64, in the
+535 reply; --reject-recipient answers RCPT for one address with 550.
 
 parse: reads one stored message and prints, as JSON, what the test checks:
 the envelope, the decoded headers, the parts and any parsing defects.
@@ -51,8 +53,15 @@ def pick_port():
 
 
 class StoringHandler:
-    def __init__(self, maildir):
+    def __init__(self, maildir, rejected_recipient=None):
         self.maildir = maildir
+        self.rejected_recipient = rejected_recipient
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.rejected_recipient:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         # numbered on from the messages of earlier servers in the folder
@@ -70,7 +79,7 @@ class StoringHandler:
         return "250 Message accepted for delivery"
 
 
-def make_authenticator(user, password):
+def make_authenticator(user, password, echo_password):
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     def authenticate(server, session, envelope, mechanism, auth_data):
@@ -78,7 +87,14 @@ def make_authenticator(user, password):
             return AuthResult(success=False, handled=False)
         accepted = (auth_data.login == user.encode("utf-8")
                     and auth_data.password == password.encode("utf-8"))
-        return AuthResult(success=accepted, handled=False)
+        if accepted or not echo_password:
+            return AuthResult(success=accepted, handled=False)
+        # a careless server that quotes the login it rejected
+        given = auth_data.password
+        plain = base64.b64encode(b"\0" + auth_data.login + b"\0" + given).decode("ascii")
+        message = "535 5.7.8 wrong password %s for %s (%s)" % (
+            given.decode("utf-8", "replace"), base64.b64encode(given).decode("ascii"), plain)
+        return AuthResult(success=False, handled=False, message=message)
 
     return authenticate
 
@@ -86,7 +102,7 @@ def make_authenticator(user, password):
 def build_controller(args, port):
     from aiosmtpd.controller import Controller
 
-    handler = StoringHandler(args.maildir)
+    handler = StoringHandler(args.maildir, args.reject_recipient)
     kwargs = {}
     if args.cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -97,7 +113,8 @@ def build_controller(args, port):
             kwargs["tls_context"] = context
             kwargs["require_starttls"] = True
     if args.user is not None:
-        kwargs["authenticator"] = make_authenticator(args.user, args.password)
+        kwargs["authenticator"] = make_authenticator(args.user, args.password,
+                                                     args.echo_password)
         if args.auth_mechanism:
             kwargs["auth_exclude_mechanism"] = [
                 name for name in ("LOGIN", "PLAIN") if name != args.auth_mechanism]
@@ -199,6 +216,10 @@ def main():
     serve_parser.add_argument("--password", help="the one password accepted")
     serve_parser.add_argument("--auth-mechanism", choices=("LOGIN", "PLAIN"),
                               help="offer only this AUTH mechanism")
+    serve_parser.add_argument("--echo-password", action="store_true",
+                              help="quote a rejected password in the 535 reply")
+    serve_parser.add_argument("--reject-recipient",
+                              help="answer RCPT for this address with 550")
 
     parse_parser = commands.add_parser("parse", help="decode one stored message")
     parse_parser.add_argument("file", help="a JSON file written by serve")

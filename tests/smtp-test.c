@@ -51,6 +51,10 @@ typedef struct {
 	guint16 port;
 	/* the only AUTH mechanism the next server offers, or NULL for all */
 	const gchar *auth_mechanism;
+	/* whether the next server quotes a rejected password in its 535 reply */
+	gboolean echo_password;
+	/* the address whose RCPT the next server rejects, or NULL */
+	const gchar *rejected_recipient;
 } TestFixture;
 
 /* A notification that was sent, and the message the server received for
@@ -229,6 +233,12 @@ test_server_start(TestFixture *fixture, TestServerMode mode, gboolean with_login
 	if (fixture->auth_mechanism != NULL) {
 		g_ptr_array_add(argv, (gpointer) "--auth-mechanism");
 		g_ptr_array_add(argv, (gpointer)fixture->auth_mechanism);
+	}
+	if (fixture->echo_password)
+		g_ptr_array_add(argv, (gpointer) "--echo-password");
+	if (fixture->rejected_recipient != NULL) {
+		g_ptr_array_add(argv, (gpointer) "--reject-recipient");
+		g_ptr_array_add(argv, (gpointer)fixture->rejected_recipient);
 	}
 	g_ptr_array_add(argv, NULL);
 
@@ -808,6 +818,72 @@ test_smtp_wrong_password(TestFixture *fixture, gconstpointer user_data)
 	test_assert_send_fails(fixture, config, "wrong-password", expected);
 }
 
+#define TEST_ECHOED_PASSWORD "Wr0ng-Pa55-SECRET"
+
+/* A server that quotes the rejected password in its 535 reply, in plain
+ * text, in base64 and inside the AUTH PLAIN line, gets none of them into
+ * the error, with either AUTH mechanism. */
+static void
+test_smtp_password_echo(TestFixture *fixture, gconstpointer user_data)
+{
+	const gchar *mechanisms[] = {"PLAIN", "LOGIN"};
+	g_autofree gchar *encoded = g_base64_encode((const guchar *)TEST_ECHOED_PASSWORD,
+						    strlen(TEST_ECHOED_PASSWORD));
+	g_autofree gchar *plain_text = g_strdup("_" TEST_SENDER "_" TEST_ECHOED_PASSWORD);
+	g_autofree gchar *plain = NULL;
+
+	plain_text[0] = '\0';
+	plain_text[strlen(TEST_SENDER) + 1] = '\0';
+	plain = g_base64_encode((const guchar *)plain_text,
+				strlen(TEST_SENDER) + strlen(TEST_ECHOED_PASSWORD) + 2);
+	/* an echo without the padding must not show either */
+	*strchr(encoded, '=') = '\0';
+
+	for (guint i = 0; i < G_N_ELEMENTS(mechanisms); i++) {
+		g_autoptr(NbciConfig) config = NULL;
+		g_autoptr(NbciNotifier) notifier = test_notifier_new();
+		g_autoptr(NbciNotification) notification = NULL;
+		g_autoptr(GError) error = NULL;
+
+		fixture->auth_mechanism = mechanisms[i];
+		fixture->echo_password = TRUE;
+		test_server_start(fixture, TEST_SERVER_STARTTLS, TRUE);
+		config = test_config_new_for_server(fixture, "starttls", NULL);
+		notification = test_notification_new(fixture, config);
+		g_assert_true(test_configure(notifier, config, TEST_ECHOED_PASSWORD, &error));
+		g_assert_no_error(error);
+		g_assert_false(test_notify(notifier, notification, NULL, &error));
+		g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+		g_test_message("error: %s", error->message);
+		g_assert_nonnull(strstr(error->message, "535 5.7.8 wrong password "));
+		g_assert_null(strstr(error->message, TEST_ECHOED_PASSWORD));
+		g_assert_null(strstr(error->message, encoded));
+		g_assert_null(strstr(error->message, plain));
+		test_server_stop(fixture);
+	}
+}
+
+/* One rejected recipient fails the delivery, and the error names it. */
+static void
+test_smtp_recipient_rejected(TestFixture *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciConfig) config = NULL;
+	const gchar *expected[] = {"550 5.1.1",
+				   "rejected the recipient missing@example.org",
+				   "email.receipient",
+				   NULL};
+
+	fixture->rejected_recipient = "missing@example.org";
+	test_server_start(fixture, TEST_SERVER_PLAIN, FALSE);
+	config = test_config_new_for_server(fixture,
+					    "none",
+					    "  recipient:\n"
+					    "    - first@example.com\n"
+					    "    - missing@example.org\n"
+					    "    - third@example.net\n");
+	test_assert_send_fails(fixture, config, NULL, expected);
+}
+
 /* Without EMAIL_SENDER_PASSWORD no AUTH is sent, so a server that
  * requires a login refuses the sender with 530. */
 static void
@@ -1377,6 +1453,8 @@ main(int argc, char **argv)
 	test_add("/smtp/implicit-tls", test_smtp_implicit_tls);
 	test_add("/smtp/wrong-password", test_smtp_wrong_password);
 	test_add("/smtp/login-required", test_smtp_login_required);
+	test_add("/smtp/password-echo", test_smtp_password_echo);
+	test_add("/smtp/recipient-rejected", test_smtp_recipient_rejected);
 	test_add("/smtp/starttls-missing", test_smtp_starttls_missing);
 	test_add("/smtp/untrusted-certificate", test_smtp_untrusted_certificate);
 	test_add("/smtp/recipients", test_smtp_recipients);

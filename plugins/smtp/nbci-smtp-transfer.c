@@ -18,7 +18,7 @@
 #define NBCI_SMTP_TRANSFER_RESPONSE_TIMEOUT 60L
 #define NBCI_SMTP_TRANSFER_LOW_SPEED_TIME   60L
 
-/* The text that replaces a login line in the debug log. */
+/* The text that replaces a login line or a secret in the debug log and errors. */
 #define NBCI_SMTP_TRANSFER_MASK "********"
 
 typedef struct curl_slist NbciCurlSlist;
@@ -27,6 +27,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciCurlSlist, curl_slist_free_all)
 
 /* The state that libcurl's callbacks share during one session. */
 typedef struct {
+	const NbciSmtpTransfer *transfer;
 	GBytes *message;
 	gsize offset;
 	GCancellable *cancellable;
@@ -35,12 +36,90 @@ typedef struct {
 	gboolean in_auth;
 	/* the server's last error reply (4xx or 5xx), for the error message */
 	gchar *error_reply;
+	/* the texts masked in every server reply that nbci logs or quotes:
+	 * the password, its base64 and the AUTH PLAIN and LOGIN lines */
+	GPtrArray *secrets;
+	/* how many RCPT commands were sent, and whether the last command was
+	 * one, so that a rejection names its recipient */
+	guint n_rcpt;
+	gboolean in_rcpt;
+	/* the recipient whose RCPT the server rejected, or NULL */
+	const gchar *rejected_recipient;
 } NbciSmtpTransferState;
 
 static void
 nbci_smtp_transfer_state_clear(NbciSmtpTransferState *state)
 {
 	g_clear_pointer(&state->error_reply, g_free);
+	g_clear_pointer(&state->secrets, g_ptr_array_unref);
+}
+
+static void
+nbci_smtp_transfer_secret_free(gpointer data)
+{
+	gchar *secret = data;
+
+	explicit_bzero(secret, strlen(secret));
+	g_free(secret);
+}
+
+/* Adds @data in base64, without its padding, so that an echo with or
+ * without the "=" is found. */
+static void
+nbci_smtp_transfer_add_base64_secret(GPtrArray *secrets, const guchar *data, gsize length)
+{
+	gchar *encoded = g_base64_encode(data, length);
+	gchar *end = encoded + strlen(encoded);
+
+	while (end > encoded && end[-1] == '=')
+		*--end = '\0';
+	g_ptr_array_add(secrets, encoded);
+}
+
+/* Lists what must never appear in a logged or quoted server reply, the
+ * longest first, so that a blob that holds the password is masked whole. */
+static GPtrArray *
+nbci_smtp_transfer_build_secrets(const NbciSmtpTransfer *self)
+{
+	GPtrArray *secrets = g_ptr_array_new_with_free_func(nbci_smtp_transfer_secret_free);
+	gsize user_length;
+	gsize password_length;
+	g_autofree guchar *plain = NULL;
+
+	if (self->password == NULL || self->password[0] == '\0')
+		return secrets;
+	user_length = self->sender != NULL ? strlen(self->sender) : 0;
+	password_length = strlen(self->password);
+
+	/* AUTH PLAIN sends "\0user\0password" in base64 */
+	plain = g_malloc0(user_length + password_length + 2);
+	if (user_length > 0)
+		memcpy(plain + 1, self->sender, user_length);
+	memcpy(plain + user_length + 2, self->password, password_length);
+	nbci_smtp_transfer_add_base64_secret(secrets, plain, user_length + password_length + 2);
+	explicit_bzero(plain, user_length + password_length + 2);
+
+	/* AUTH LOGIN sends the password alone in base64 */
+	nbci_smtp_transfer_add_base64_secret(secrets,
+					     (const guchar *)self->password,
+					     password_length);
+	g_ptr_array_add(secrets, g_strdup(self->password));
+	return secrets;
+}
+
+/* Returns @line with every secret replaced by the mask. */
+static gchar *
+nbci_smtp_transfer_mask_reply(NbciSmtpTransferState *state, const gchar *line)
+{
+	GString *masked = g_string_new(line);
+
+	for (guint i = 0; state->secrets != NULL && i < state->secrets->len; i++) {
+		const gchar *secret = g_ptr_array_index(state->secrets, i);
+
+		if (secret[0] != '\0')
+			g_string_replace(masked, secret, NBCI_SMTP_TRANSFER_MASK, 0);
+	}
+	return g_string_free(masked, FALSE);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciSmtpTransferState, nbci_smtp_transfer_state_clear)
 
@@ -129,16 +208,23 @@ nbci_smtp_transfer_progress_cb(void *user_data,
 }
 
 static void
-nbci_smtp_transfer_log_reply(NbciSmtpTransferState *state, const gchar *line)
+nbci_smtp_transfer_log_reply(NbciSmtpTransferState *state, const gchar *reply)
 {
+	const NbciSmtpTransfer *self = state->transfer;
+	g_autofree gchar *line = nbci_smtp_transfer_mask_reply(state, reply);
+
 	g_debug("< %s", line);
 	if (line[0] == '4' || line[0] == '5') {
 		g_free(state->error_reply);
-		state->error_reply = g_strdup(line);
+		state->error_reply = g_steal_pointer(&line);
+		if (state->in_rcpt && state->n_rcpt > 0 &&
+		    state->n_rcpt <= g_strv_length(self->recipients) &&
+		    state->rejected_recipient == NULL)
+			state->rejected_recipient = self->recipients[state->n_rcpt - 1];
 	}
 
 	/* A 334 reply requests the next login line. Any other reply ends the login. */
-	if (state->in_auth && !g_str_has_prefix(line, "334"))
+	if (state->in_auth && !g_str_has_prefix(reply, "334"))
 		state->in_auth = FALSE;
 }
 
@@ -162,6 +248,9 @@ nbci_smtp_transfer_log_command(NbciSmtpTransferState *state, const gchar *line)
 		g_debug("> %s", NBCI_SMTP_TRANSFER_MASK);
 		return;
 	}
+	state->in_rcpt = g_ascii_strncasecmp(line, "RCPT TO:", 8) == 0;
+	if (state->in_rcpt)
+		state->n_rcpt++;
 	g_debug("> %s", line);
 }
 
@@ -233,7 +322,9 @@ nbci_smtp_transfer_set_error(const NbciSmtpTransfer *self,
 
 	/* libcurl ends some messages with a period, which a chain of
 	 * "failed to ...: " prefixes must not have */
-	detail = g_strdup(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+	detail = nbci_smtp_transfer_mask_reply(state,
+					       error_buffer[0] != '\0' ? error_buffer
+								       : curl_easy_strerror(code));
 	g_strchomp(detail);
 	if (g_str_has_suffix(detail, "."))
 		detail[strlen(detail) - 1] = '\0';
@@ -245,6 +336,13 @@ nbci_smtp_transfer_set_error(const NbciSmtpTransfer *self,
 	/* an SMTP error reply gives more detail than libcurl's "RCPT failed: 550" */
 	if (state->error_reply != NULL)
 		g_string_append_printf(message, _(" (the server replied \"%s\")"), state->error_reply);
+	/* libcurl sends the message to all recipients or to none, so one
+	 * rejected address stops the delivery to every recipient */
+	if (state->rejected_recipient != NULL)
+		g_string_append_printf(message,
+				       _("; the server rejected the recipient %s, so no recipient "
+					 "got the e-mail; remove it from email.receipient"),
+				       state->rejected_recipient);
 	if (hint != NULL)
 		g_string_append_printf(message, "; %s", hint);
 
@@ -331,7 +429,7 @@ nbci_smtp_transfer_send(const NbciSmtpTransfer *self,
 			GCancellable *cancellable,
 			GError **error)
 {
-	g_auto(NbciSmtpTransferState) state = {message, 0, cancellable, FALSE, NULL};
+	g_auto(NbciSmtpTransferState) state = {self, message, 0, cancellable, FALSE, NULL};
 	gchar error_buffer[CURL_ERROR_SIZE] = "";
 	g_autoptr(CURL) curl = NULL;
 	g_autoptr(NbciCurlSlist) recipients = NULL;
@@ -359,6 +457,7 @@ nbci_smtp_transfer_send(const NbciSmtpTransfer *self,
 		recipients = appended;
 	}
 
+	state.secrets = nbci_smtp_transfer_build_secrets(self);
 	nbci_smtp_transfer_set_options(self, curl, &state, recipients, error_buffer);
 	code = curl_easy_perform(curl);
 	if (code == CURLE_ABORTED_BY_CALLBACK &&
