@@ -720,6 +720,9 @@ nbci_notification_write_zip(NbciNotification *self, const gchar *zip_path, GErro
 	return TRUE;
 }
 
+/* The longest project part of the zip's file name, in bytes. */
+#define NBCI_NOTIFICATION_ZIP_PROJECT_MAX 100
+
 /* "nbci-myproject-20260501-120000.zip", with only safe characters. */
 static gchar *
 nbci_notification_build_zip_name(NbciNotification *self)
@@ -728,6 +731,9 @@ nbci_notification_build_zip_name(NbciNotification *self)
 	g_autofree gchar *project = g_strdup(self->project);
 
 	g_strcanon(project, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "._-", '_');
+	/* a file name has at most 255 bytes; the project part stays readable */
+	if (strlen(project) > NBCI_NOTIFICATION_ZIP_PROJECT_MAX)
+		project[NBCI_NOTIFICATION_ZIP_PROJECT_MAX] = '\0';
 	return g_strdup_printf("nbci-%s-%s.zip", project, date);
 }
 

@@ -46,5 +46,10 @@ nbci_cmd_notify_send(NbciNotification *notification,
 		     NbciPluginRegistry *registry,
 		     GCancellable *cancellable,
 		     guint *n_enabled);
+guint
+nbci_cmd_notify_send_interruptible(NbciNotification *notification,
+				   NbciPluginRegistry *registry,
+				   guint *n_enabled,
+				   gint *signal_number);
 
 G_END_DECLS

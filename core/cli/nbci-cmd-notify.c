@@ -5,6 +5,10 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nbci-cli.h"
@@ -58,6 +62,107 @@ nbci_cmd_notify_send(NbciNotification *notification,
 	return n_failed;
 }
 
+/* The state shared between the main thread, which waits for SIGINT and
+ * SIGTERM, and the thread that runs the notifiers. */
+typedef struct {
+	NbciNotification *notification;
+	NbciPluginRegistry *registry;
+	GCancellable *cancellable;
+	GMainLoop *loop;
+	guint n_enabled;
+	guint n_failed;
+	gint signal_number;
+} NbciCmdNotifyState;
+
+static gboolean
+nbci_cmd_notify_quit_cb(gpointer user_data)
+{
+	NbciCmdNotifyState *state = user_data;
+	g_main_loop_quit(state->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static gpointer
+nbci_cmd_notify_thread_cb(gpointer user_data)
+{
+	NbciCmdNotifyState *state = user_data;
+
+	state->n_failed = nbci_cmd_notify_send(state->notification,
+					       state->registry,
+					       state->cancellable,
+					       &state->n_enabled);
+	/* a quit before g_main_loop_run() is lost; a source waits for the loop */
+	g_idle_add(nbci_cmd_notify_quit_cb, state);
+	return NULL;
+}
+
+static void
+nbci_cmd_notify_stop(NbciCmdNotifyState *state, gint signal_number)
+{
+	if (state->signal_number == 0)
+		g_message(_("stopping: the notifiers are cancelled"));
+	state->signal_number = signal_number;
+	g_cancellable_cancel(state->cancellable);
+}
+
+static gboolean
+nbci_cmd_notify_sigint_cb(gpointer user_data)
+{
+	nbci_cmd_notify_stop(user_data, SIGINT);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+nbci_cmd_notify_sigterm_cb(gpointer user_data)
+{
+	nbci_cmd_notify_stop(user_data, SIGTERM);
+	return G_SOURCE_CONTINUE;
+}
+
+/**
+ * nbci_cmd_notify_send_interruptible:
+ * @notification: the notification of a finished run
+ * @registry: the registry with the notifier plugins loaded
+ * @n_enabled: (out) (optional): how many notifiers are switched on
+ * @signal_number: (out): SIGINT or SIGTERM when one stopped the
+ *   notifiers, else 0
+ *
+ * Runs nbci_cmd_notify_send() in a thread while this one waits for SIGINT
+ * and SIGTERM, which cancel the notifiers.
+ *
+ * Returns: the number of notifiers that failed
+ */
+guint
+nbci_cmd_notify_send_interruptible(NbciNotification *notification,
+				   NbciPluginRegistry *registry,
+				   guint *n_enabled,
+				   gint *signal_number)
+{
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	NbciCmdNotifyState state = {
+	    .notification = notification,
+	    .registry = registry,
+	    .cancellable = cancellable,
+	};
+	guint sigint_id;
+	guint sigterm_id;
+	GThread *thread;
+
+	state.loop = g_main_loop_new(NULL, FALSE);
+	sigint_id = g_unix_signal_add(SIGINT, nbci_cmd_notify_sigint_cb, &state);
+	sigterm_id = g_unix_signal_add(SIGTERM, nbci_cmd_notify_sigterm_cb, &state);
+	thread = g_thread_new("nbci-notify", nbci_cmd_notify_thread_cb, &state);
+	g_main_loop_run(state.loop);
+	g_thread_join(thread);
+	g_source_remove(sigint_id);
+	g_source_remove(sigterm_id);
+	g_main_loop_unref(state.loop);
+	if (n_enabled != NULL)
+		*n_enabled = state.n_enabled;
+	*signal_number = state.signal_number;
+	return state.n_failed;
+}
+
 /* Strips "./" and trailing slashes, so that a `folder` entry compares with
  * the report's notebook paths; "." becomes "". */
 static gchar *
@@ -108,6 +213,71 @@ nbci_cmd_notify_find_executed(NbciConfig *config, const gchar *notebook)
 	return NULL;
 }
 
+/* Whether @path lies below @folder, both canonical. */
+static gboolean
+nbci_cmd_notify_is_below(const gchar *path, const gchar *folder)
+{
+	gsize len = strlen(folder);
+
+	if (len > 0 && folder[len - 1] == '/')
+		len--;
+	return strncmp(path, folder, len) == 0 && path[len] == '/';
+}
+
+/* An executed copy is attached only when it is a regular file, not a
+ * symbolic link, named *.ipynb, lying below the working folder or
+ * output_dir and loading as a notebook, so that a report entry cannot
+ * put a key file or /etc/passwd into the zip. */
+static gboolean
+nbci_cmd_notify_check_executed(NbciConfig *config, const gchar *path, GError **error)
+{
+	const gchar *output_dir = nbci_config_get_string(config, "output_dir");
+	GStatBuf buf;
+	g_autofree gchar *cwd = g_get_current_dir();
+	g_autofree gchar *real = NULL;
+	g_autofree gchar *real_cwd = NULL;
+	g_autoptr(NbciNotebook) notebook = NULL;
+
+	if (g_lstat(path, &buf) != 0 || !S_ISREG(buf.st_mode)) {
+		g_set_error_literal(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_FAILED,
+				    _("it is not a regular file"));
+		return FALSE;
+	}
+	if (!g_str_has_suffix(path, ".ipynb")) {
+		g_set_error_literal(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_FAILED,
+				    _("its name does not end in .ipynb"));
+		return FALSE;
+	}
+	real = realpath(path, NULL);
+	real_cwd = realpath(cwd, NULL);
+	if (real == NULL || real_cwd == NULL) {
+		g_set_error_literal(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_FAILED,
+				    _("its real path is unknown"));
+		return FALSE;
+	}
+	if (!nbci_cmd_notify_is_below(real, real_cwd)) {
+		g_autofree gchar *real_output = NULL;
+
+		if (output_dir != NULL)
+			real_output = realpath(output_dir, NULL);
+		if (real_output == NULL || !nbci_cmd_notify_is_below(real, real_output)) {
+			g_set_error_literal(error,
+					    NBCI_ERROR,
+					    NBCI_ERROR_FAILED,
+					    _("it lies outside the working folder and output_dir"));
+			return FALSE;
+		}
+	}
+	notebook = nbci_notebook_new_from_file(path, error);
+	return notebook != NULL;
+}
+
 static void
 nbci_cmd_notify_add_executed(NbciNotification *notification, NbciConfig *config)
 {
@@ -118,6 +288,7 @@ nbci_cmd_notify_add_executed(NbciNotification *notification, NbciConfig *config)
 		JsonObject *entry = nbci_report_get_entry(report, i);
 		const gchar *notebook = nbci_json_object_get_string(entry, "notebook");
 		g_autofree gchar *path = NULL;
+		g_autoptr(GError) error_local = NULL;
 
 		if (notebook == NULL || !g_hash_table_add(seen, (gpointer)notebook))
 			continue;
@@ -125,6 +296,10 @@ nbci_cmd_notify_add_executed(NbciNotification *notification, NbciConfig *config)
 		if (path == NULL) {
 			g_info(_("no executed copy of %s found, so the zip leaves it out"),
 			       notebook);
+			continue;
+		}
+		if (!nbci_cmd_notify_check_executed(config, path, &error_local)) {
+			g_warning(_("the zip leaves %s out: %s"), path, error_local->message);
 			continue;
 		}
 		g_debug("attaching %s as the executed copy of %s", path, notebook);
@@ -152,6 +327,7 @@ nbci_cmd_notify(gint argc, gchar **argv)
 {
 	guint n_enabled = 0;
 	guint n_failed;
+	gint signal_number = 0;
 	gboolean strict = FALSE;
 	g_autofree gchar *config_path = NULL;
 	GOptionEntry entries[] = {
@@ -211,16 +387,34 @@ nbci_cmd_notify(gint argc, gchar **argv)
 		g_autofree gchar *dump = nbci_config_to_string(config);
 		fprintf(stderr, _("effective configuration:\n%s"), dump);
 	}
+	/* a FIFO or a device would block the read or never end */
+	if (g_file_test(argv[1], G_FILE_TEST_EXISTS) &&
+	    !g_file_test(argv[1], G_FILE_TEST_IS_REGULAR)) {
+		g_set_error(&error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    _("the report %s is not a regular file; name the report.json that "
+			      "nbci run wrote"),
+			    argv[1]);
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	}
 	report = nbci_report_new_from_file(argv[1], &error);
 	if (report == NULL)
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 
 	notification = nbci_notification_new(config, report, argv[1]);
 	nbci_cmd_notify_add_executed(notification, config);
-	n_failed = nbci_cmd_notify_send(notification, registry, NULL, &n_enabled);
+	n_failed = nbci_cmd_notify_send_interruptible(notification,
+						      registry,
+						      &n_enabled,
+						      &signal_number);
 
 	/* removes the zip now, even if a notifier's thread still holds a reference */
 	g_object_run_dispose(G_OBJECT(notification));
+	if (signal_number != 0) {
+		fprintf(stderr, _("error: interrupted\n"));
+		return 128 + signal_number;
+	}
 	if (n_enabled == 0) {
 		g_set_error(&error,
 			    NBCI_ERROR,

@@ -436,12 +436,14 @@ nbci_cmd_run_prepare_copies(NbciConfig *config, NbciRunner *runner)
 }
 
 /* Sends the finished run through the notifiers that are switched on and
- * returns how many failed. */
+ * returns how many failed; *@signal_number is the signal that stopped them,
+ * or 0. */
 static guint
 nbci_cmd_run_notify(NbciConfig *config,
 		    NbciPluginRegistry *registry,
 		    NbciRunner *runner,
-		    const gchar *report_path)
+		    const gchar *report_path,
+		    gint *signal_number)
 {
 	NbciReport *report = nbci_runner_get_report(runner);
 	guint n_failed;
@@ -460,7 +462,8 @@ nbci_cmd_run_notify(NbciConfig *config,
 		if (executed != NULL)
 			nbci_notification_add_executed_notebook(notification, notebook, executed);
 	}
-	n_failed = nbci_cmd_notify_send(notification, registry, NULL, NULL);
+	n_failed =
+	    nbci_cmd_notify_send_interruptible(notification, registry, NULL, signal_number);
 
 	/* removes the zip now, even if a notifier's thread still holds a reference */
 	g_object_run_dispose(G_OBJECT(notification));
@@ -626,8 +629,18 @@ nbci_cmd_run(gint argc, gchar **argv)
 
 	/* The report is on disk, so a notifier that fails loses nothing; it
 	 * changes the exit status only when asked to. */
-	if (!options.no_notify && nbci_cmd_run_notify(config, registry, runner, report_path) > 0 &&
-	    options.notify_strict)
-		status = NBCI_EXIT_NOTIFY_FAILED;
+	if (!options.no_notify) {
+		gint signal_number = 0;
+		guint n_failed =
+		    nbci_cmd_run_notify(config, registry, runner, report_path, &signal_number);
+
+		/* the temporary copies are removed on return */
+		if (signal_number != 0) {
+			fprintf(stderr, _("error: interrupted\n"));
+			return 128 + signal_number;
+		}
+		if (n_failed > 0 && options.notify_strict)
+			status = NBCI_EXIT_NOTIFY_FAILED;
+	}
 	return status;
 }
