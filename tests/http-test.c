@@ -71,6 +71,14 @@ nbci_test_server_handler_cb(SoupServer *server,
 					    "Retry-After",
 					    response->retry_after);
 	}
+	/* a redirect points back at this server, which would count the request */
+	if (SOUP_STATUS_IS_REDIRECTION(response->status)) {
+		g_autofree gchar *location =
+		    g_strdup_printf("http://127.0.0.1:%u/elsewhere", self->port);
+		soup_message_headers_append(soup_server_message_get_response_headers(msg),
+					    "Location",
+					    location);
+	}
 	soup_server_message_set_response(msg,
 					 "text/plain",
 					 SOUP_MEMORY_COPY,
@@ -527,6 +535,128 @@ nbci_http_test_request_func_error(void)
 	g_assert_null(body);
 }
 
+static void
+nbci_http_test_redirect_not_followed(void)
+{
+	g_autoptr(NbciTestServer) server = nbci_test_server_new();
+	g_autoptr(NbciHttpClient) client = nbci_test_client_new(5, 120);
+	g_autofree gchar *url = nbci_test_server_build_url(server, "/hook");
+	g_autofree gchar *expected = NULL;
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GError) error = NULL;
+
+	nbci_test_server_add_response(server, 302, NULL, "moved");
+	body = nbci_http_client_send(client, nbci_test_build_request, url, NULL, NULL, &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_null(body);
+	expected = g_strdup_printf("POST http://127.0.0.1:%u failed: answered 302 with a redirect "
+				   "to http://127.0.0.1:%u; nbci follows no redirects",
+				   server->port,
+				   server->port);
+	g_assert_cmpstr(error->message, ==, expected);
+	g_assert_cmpuint(nbci_test_server_get_n_requests(server), ==, 1);
+}
+
+static void
+nbci_http_test_resume_incomplete_returned(void)
+{
+	g_autoptr(NbciTestServer) server = nbci_test_server_new();
+	g_autoptr(NbciHttpClient) client = nbci_test_client_new(5, 120);
+	g_autofree gchar *url = nbci_test_server_build_url(server, "/upload");
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GError) error = NULL;
+
+	/* Google's resumable upload answers 308 Resume Incomplete */
+	nbci_test_server_add_response(server, 308, NULL, "");
+	body = nbci_http_client_send(client, nbci_test_build_request, url, &msg, NULL, &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_nonnull(msg);
+	g_assert_cmpuint(soup_message_get_status(msg), ==, 308);
+	g_assert_cmpuint(nbci_test_server_get_n_requests(server), ==, 1);
+}
+
+static void
+nbci_http_test_secret_masked_before_cut(void)
+{
+	g_autoptr(NbciTestServer) server = nbci_test_server_new();
+	g_autoptr(NbciHttpClient) client = nbci_test_client_new(1, 120);
+	g_autofree gchar *url = nbci_test_server_build_url(server, "/api");
+	g_autofree gchar *padding = g_strnfill(190, 'a');
+	g_autofree gchar *echo = g_strdup_printf("%s %s", padding, NBCI_TEST_TOKEN);
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GError) error = NULL;
+
+	/* the token starts just before the excerpt is cut */
+	nbci_http_client_add_secret(client, NBCI_TEST_TOKEN);
+	nbci_test_server_add_response(server, 401, NULL, echo);
+	body = nbci_http_client_send(client, nbci_test_build_request, url, NULL, NULL, &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_null(strstr(error->message, "xoxb"));
+	g_assert_nonnull(strstr(error->message, "****"));
+}
+
+static void
+nbci_http_test_body_too_large(void)
+{
+	g_autoptr(NbciTestServer) server = nbci_test_server_new();
+	g_autoptr(NbciHttpClient) client = nbci_test_client_new(1, 120);
+	g_autofree gchar *url = nbci_test_server_build_url(server, "/api");
+	g_autofree gchar *huge = g_strnfill(17 * 1024 * 1024, 'x');
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GError) error = NULL;
+
+	nbci_test_server_add_response(server, 200, NULL, huge);
+	body = nbci_http_client_send(client, nbci_test_build_request, url, NULL, NULL, &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_null(body);
+	g_assert_nonnull(strstr(error->message, "larger than 16 MiB"));
+}
+
+/* Accepts one connection, reads the request and answers 200 with a body of
+ * 60 bytes, sent one byte every half second until the client goes away. */
+static gpointer
+nbci_test_drip_thread(gpointer user_data)
+{
+	GSocket *listener = user_data;
+	g_autoptr(GSocket) conn = g_socket_accept(listener, NULL, NULL);
+	const gchar *head = "HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n";
+	gchar buf[4096];
+
+	if (conn == NULL)
+		return NULL;
+	g_socket_set_timeout(conn, 30);
+	if (g_socket_receive(conn, buf, sizeof(buf), NULL, NULL) <= 0)
+		return NULL;
+	if (g_socket_send(conn, head, strlen(head), NULL, NULL) < 0)
+		return NULL;
+	for (guint i = 0; i < 60; i++) {
+		g_usleep(G_USEC_PER_SEC / 2);
+		if (g_socket_send(conn, "x", 1, NULL, NULL) < 0)
+			break;
+	}
+	return NULL;
+}
+
+static void
+nbci_http_test_slow_drip_cut(void)
+{
+	guint port = 0;
+	g_autoptr(GSocket) socket = nbci_test_socket_new_listening(&port);
+	g_autoptr(NbciHttpClient) client = nbci_test_client_new(2, 2);
+	g_autofree gchar *url = g_strdup_printf("http://127.0.0.1:%u/hook", port);
+	g_autoptr(GBytes) body = NULL;
+	g_autoptr(GError) error = NULL;
+	GThread *thread = g_thread_new("drip", nbci_test_drip_thread, socket);
+
+	body = nbci_http_client_send(client, nbci_test_build_request, url, NULL, NULL, &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_null(body);
+	g_assert_nonnull(strstr(error->message, "notification.max_seconds (2 s)"));
+	g_socket_close(socket, NULL);
+	g_thread_join(thread);
+}
+
 static gpointer
 nbci_test_cancel_later_thread(gpointer user_data)
 {
@@ -652,6 +782,12 @@ main(int argc, char **argv)
 	g_test_add_func("/http/secrets-not-in-message", nbci_http_test_secrets_not_in_message);
 	g_test_add_func("/http/request-func-error", nbci_http_test_request_func_error);
 	g_test_add_func("/http/cancel-during-wait", nbci_http_test_cancel_during_wait);
+	g_test_add_func("/http/redirect-not-followed", nbci_http_test_redirect_not_followed);
+	g_test_add_func("/http/resume-incomplete-returned",
+			nbci_http_test_resume_incomplete_returned);
+	g_test_add_func("/http/secret-masked-before-cut", nbci_http_test_secret_masked_before_cut);
+	g_test_add_func("/http/body-too-large", nbci_http_test_body_too_large);
+	g_test_add_func("/http/slow-drip-cut", nbci_http_test_slow_drip_cut);
 	g_test_add_func("/http/proxy-variables", nbci_http_test_proxy_variables);
 	g_test_add_func("/http/no-proxy", nbci_http_test_no_proxy);
 	return g_test_run();
