@@ -58,6 +58,12 @@ struct _SlackServer {
 	GPtrArray *message_ts;
 	GHashTable *files;	   /* file id → SlackServerFile */
 	GHashTable *upload_paths;  /* upload path → file id */
+	guint script_status;	   /* scripted raw response, or 0 */
+	gchar *script_body;
+	gchar *script_location;
+	guint n_script_responses;
+	guint ratelimit_seconds;   /* each method's first call, or 0 */
+	GHashTable *limited_methods;
 };
 
 /* The response to one request, filled in by the handlers. */
@@ -67,6 +73,8 @@ typedef struct {
 	gchar *body;
 	gchar *rejection;
 	gboolean retry_after;
+	guint retry_after_seconds; /* with retry_after, or 0 for the default */
+	const gchar *location;	   /* nullable */
 } SlackServerResponse;
 
 void
@@ -669,6 +677,14 @@ slack_server_handle_api(SlackServer *self,
 		slack_server_respond_api_error(response, "invalid_auth", "wrong token");
 		return;
 	}
+	if (self->ratelimit_seconds > 0 &&
+	    !g_hash_table_contains(self->limited_methods, method)) {
+		g_hash_table_add(self->limited_methods, g_strdup(method));
+		slack_server_respond_api_error(response, "ratelimited", "first call");
+		response->retry_after = TRUE;
+		response->retry_after_seconds = self->ratelimit_seconds;
+		return;
+	}
 	if (self->n_code_failures > 0) {
 		self->n_code_failures--;
 		slack_server_respond_api_error(response, self->fail_code, "scripted failure");
@@ -699,6 +715,13 @@ slack_server_dispatch(SlackServer *self,
 		self->n_early_retries++;
 		slack_server_reject(response, 429, "rate_limited", "retried too early");
 		response->retry_after = TRUE;
+		return;
+	}
+	if (self->n_script_responses > 0) {
+		self->n_script_responses--;
+		slack_server_respond_text(response, self->script_status, self->script_body);
+		response->rejection = g_strdup("scripted response");
+		response->location = self->script_location;
 		return;
 	}
 	if (self->n_status_failures > 0) {
@@ -746,12 +769,19 @@ slack_server_handle_cb(SoupServer *server,
 	g_mutex_lock(&self->mutex);
 	slack_server_dispatch(self, request, &response);
 	if (response.retry_after) {
-		self->retry_not_before =
-		    request->received + SLACK_SERVER_RETRY_AFTER_SECONDS * G_USEC_PER_SEC;
+		guint seconds = response.retry_after_seconds > 0 ? response.retry_after_seconds
+								 : SLACK_SERVER_RETRY_AFTER_SECONDS;
+		g_autofree gchar *value = g_strdup_printf("%u", seconds);
+
+		self->retry_not_before = request->received + seconds * G_USEC_PER_SEC;
 		soup_message_headers_replace(soup_server_message_get_response_headers(message),
 					     "Retry-After",
-					     G_STRINGIFY(SLACK_SERVER_RETRY_AFTER_SECONDS));
+					     value);
 	}
+	if (response.location != NULL)
+		soup_message_headers_replace(soup_server_message_get_response_headers(message),
+					     "Location",
+					     response.location);
 	request->status = response.status;
 	request->response = g_strdup(response.body);
 	request->rejection = g_steal_pointer(&response.rejection);
@@ -819,6 +849,7 @@ slack_server_new(const gchar *webhook_secret, const gchar *token, const gchar *c
 					    NULL,
 					    (GDestroyNotify)slack_server_file_free);
 	self->upload_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->limited_methods = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->context = g_main_context_new();
 	self->loop = g_main_loop_new(self->context, FALSE);
 	self->thread = g_thread_new("slack-server", slack_server_thread_cb, self);
@@ -846,6 +877,9 @@ slack_server_free(SlackServer *self)
 	g_ptr_array_unref(self->message_ts);
 	g_hash_table_unref(self->files);
 	g_hash_table_unref(self->upload_paths);
+	g_hash_table_unref(self->limited_methods);
+	g_free(self->script_body);
+	g_free(self->script_location);
 	g_mutex_clear(&self->mutex);
 	g_cond_clear(&self->cond);
 	g_free(self);
@@ -889,6 +923,35 @@ slack_server_fail_with_error(SlackServer *self, const gchar *code, guint count)
 	g_free(self->fail_code);
 	self->fail_code = g_strdup(code);
 	self->n_code_failures = count;
+	g_mutex_unlock(&self->mutex);
+}
+
+/* Responds to the next @count requests, whatever they are, with HTTP
+ * @status, the plain text @body and, when not NULL, a Location header. */
+void
+slack_server_respond_with(SlackServer *self,
+			  guint status,
+			  const gchar *body,
+			  const gchar *location,
+			  guint count)
+{
+	g_mutex_lock(&self->mutex);
+	self->script_status = status;
+	g_free(self->script_body);
+	self->script_body = g_strdup(body);
+	g_free(self->script_location);
+	self->script_location = g_strdup(location);
+	self->n_script_responses = count;
+	g_mutex_unlock(&self->mutex);
+}
+
+/* Responds to the first authorised call of each Web API method with "ok"
+ * false, "ratelimited" and Retry-After: @seconds. */
+void
+slack_server_ratelimit_each_method(SlackServer *self, guint seconds)
+{
+	g_mutex_lock(&self->mutex);
+	self->ratelimit_seconds = seconds;
 	g_mutex_unlock(&self->mutex);
 }
 

@@ -49,6 +49,14 @@ void
 slack_server_fail_with_status(SlackServer *self, guint status, guint count);
 void
 slack_server_fail_with_error(SlackServer *self, const gchar *code, guint count);
+void
+slack_server_respond_with(SlackServer *self,
+			  guint status,
+			  const gchar *body,
+			  const gchar *location,
+			  guint count);
+void
+slack_server_ratelimit_each_method(SlackServer *self, guint seconds);
 
 GPtrArray *
 slack_server_dup_requests(SlackServer *self);

@@ -915,6 +915,206 @@ test_slack_bot_retry_429(TestSlack *fixture, gconstpointer user_data)
 	g_assert_cmpuint(slack_server_get_n_early_retries(fixture->server), ==, 0);
 }
 
+/* notification.max_tries also bounds the "ratelimited" retries. */
+static void
+test_slack_bot_ratelimited_max_tries(TestSlack *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 3);
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_slack_set_env(NULL, TEST_TOKEN);
+	nbci_config_set_int(fixture->config, "notification.max_tries", 2);
+	slack_server_fail_with_error(fixture->server, "ratelimited", 100);
+	notifier = test_slack_notifier_new_configured(fixture);
+	g_assert_false(test_slack_notify(notifier, notification, &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_nonnull(strstr(error->message, "chat.postMessage failed: ratelimited"));
+	test_slack_assert_no_secret_in_error(error);
+
+	requests = slack_server_dup_requests(fixture->server);
+	g_assert_cmpuint(requests->len, ==, 2);
+}
+
+/* notification.max_seconds bounds the whole flow, not each call: a wait
+ * that fits one call's time but not what is left of the flow's fails. */
+static void
+test_slack_bot_ratelimited_flow_limit(TestSlack *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 3);
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_slack_set_env(NULL, TEST_TOKEN);
+	nbci_config_set_int(fixture->config, "notification.max_seconds", 3);
+	slack_server_ratelimit_each_method(fixture->server, 2);
+	notifier = test_slack_notifier_new_configured(fixture);
+	g_assert_false(test_slack_notify(notifier, notification, &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_nonnull(strstr(error->message, "files.getUploadURLExternal failed: ratelimited"));
+	g_assert_nonnull(strstr(error->message, "notification.max_seconds (3 s)"));
+	test_slack_assert_no_secret_in_error(error);
+
+	/* chat.postMessage twice, then files.getUploadURLExternal once. */
+	requests = slack_server_dup_requests(fixture->server);
+	g_assert_cmpuint(requests->len, ==, 3);
+	g_assert_cmpstr(test_slack_request(requests, 1)->path, ==, "/api/chat.postMessage");
+	g_assert_cmpstr(test_slack_request(requests, 2)->path,
+			==,
+			"/api/files.getUploadURLExternal");
+}
+
+/* A Retry-After past notification.max_seconds fails at once and names the
+ * wait the server asked for, however long. */
+static void
+test_slack_bot_ratelimited_long_wait(TestSlack *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 3);
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_slack_set_env(NULL, TEST_TOKEN);
+	nbci_config_set_int(fixture->config, "notification.max_seconds", 5);
+	slack_server_ratelimit_each_method(fixture->server, 1000);
+	notifier = test_slack_notifier_new_configured(fixture);
+	g_assert_false(test_slack_notify(notifier, notification, &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_nonnull(strstr(error->message, "retry after 1000 s"));
+	g_assert_nonnull(strstr(error->message, "notification.max_seconds (5 s)"));
+
+	requests = slack_server_dup_requests(fixture->server);
+	g_assert_cmpuint(requests->len, ==, 1);
+}
+
+/* A webhook that answers 200 with a body other than "ok" did not take
+ * the message. */
+static void
+test_slack_webhook_not_ok(TestSlack *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 3);
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_slack_use_webhook(fixture);
+	slack_server_respond_with(fixture->server, 200, "invalid_payload", NULL, 1);
+	notifier = test_slack_notifier_new_configured(fixture);
+	g_assert_false(test_slack_notify(notifier, notification, &error));
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_assert_nonnull(strstr(error->message, "invalid_payload"));
+	test_slack_assert_no_secret_in_error(error);
+}
+
+/* A redirect is not followed: the message is not sent anywhere else. */
+static void
+test_slack_webhook_redirect(TestSlack *fixture, gconstpointer user_data)
+{
+	g_autofree gchar *api_url = slack_server_dup_api_url(fixture->server);
+	g_autofree gchar *elsewhere = g_strdup_printf("%s/elsewhere", api_url);
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 3);
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_slack_use_webhook(fixture);
+	nbci_config_set_int(fixture->config, "notification.max_tries", 1);
+	slack_server_respond_with(fixture->server, 302, "moved", elsewhere, 100);
+	notifier = test_slack_notifier_new_configured(fixture);
+	g_assert_false(test_slack_notify(notifier, notification, &error));
+	g_assert_nonnull(error);
+	test_slack_assert_no_secret_in_error(error);
+
+	requests = slack_server_dup_requests(fixture->server);
+	for (guint i = 0; i < requests->len; i++)
+		g_assert_cmpstr(test_slack_request(requests, i)->method, ==, "POST");
+	g_assert_cmpstr(test_slack_request(requests, requests->len - 1)->path,
+			!=,
+			"/api/elsewhere");
+}
+
+/* Asserts that no 8 characters in a row of @secret are in @message. */
+static void
+test_slack_assert_no_part_of(const gchar *message, const gchar *secret)
+{
+	for (gsize i = 0; i + 8 <= strlen(secret); i++) {
+		g_autofree gchar *part = g_strndup(secret + i, 8);
+		if (strstr(message, part) != NULL)
+			g_error("\"%s\" of a secret is in: %s", part, message);
+	}
+}
+
+/* A server that echoes the token after a long prefix, where the error's
+ * excerpt of the body is cut, shows no part of the token. */
+static void
+test_slack_bot_echoed_token(TestSlack *fixture, gconstpointer user_data)
+{
+	g_autofree gchar *padding = g_strnfill(183, 'a');
+	g_autofree gchar *body = g_strdup_printf("%s Bearer %s", padding, TEST_TOKEN);
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 3);
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_slack_set_env(NULL, TEST_TOKEN);
+	slack_server_respond_with(fixture->server, 401, body, NULL, 100);
+	notifier = test_slack_notifier_new_configured(fixture);
+	g_assert_false(test_slack_notify(notifier, notification, &error));
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "aaaa"));
+	test_slack_assert_no_part_of(error->message, TEST_TOKEN);
+}
+
+/* The same for the webhook URL's path. */
+static void
+test_slack_webhook_echoed_path(TestSlack *fixture, gconstpointer user_data)
+{
+	g_autofree gchar *padding = g_strnfill(187, 'a');
+	g_autofree gchar *body = g_strdup_printf("%s /services/%s", padding, TEST_WEBHOOK_SECRET);
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 3);
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GError) error = NULL;
+
+	test_slack_use_webhook(fixture);
+	slack_server_respond_with(fixture->server, 401, body, NULL, 100);
+	notifier = test_slack_notifier_new_configured(fixture);
+	g_assert_false(test_slack_notify(notifier, notification, &error));
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "aaaa"));
+	test_slack_assert_no_part_of(error->message, TEST_WEBHOOK_SECRET);
+}
+
+/* An entry with a traceback of 20,000 lines in a report of over 1 MB
+ * still gives a message within Slack's limits that keeps the last line. */
+static void
+test_slack_message_huge_traceback(TestSlack *fixture, gconstpointer user_data)
+{
+	JsonObject *message;
+	JsonArray *blocks;
+	g_autoptr(NbciNotification) notification = test_slack_notification_new(fixture, 1, 20000);
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GPtrArray) code = NULL;
+	GStatBuf stat_buf;
+
+	g_assert_cmpint(g_stat(fixture->report_path, &stat_buf), ==, 0);
+	g_assert_cmpint(stat_buf.st_size, >, 1000000);
+	root = nbci_slack_message_build(notification, "on disk", NULL);
+	message = json_node_get_object(root);
+	blocks = json_object_get_array_member(message, "blocks");
+	g_assert_cmpuint(json_array_get_length(blocks), <=, NBCI_SLACK_MAX_BLOCKS);
+	for (guint i = 0; i < json_array_get_length(blocks); i++) {
+		JsonObject *block = json_array_get_object_element(blocks, i);
+		if (json_object_has_member(block, "text"))
+			g_assert_cmpuint(nbci_slack_message_count_chars(test_slack_block_text(block)),
+					 <=,
+					 NBCI_SLACK_MAX_SECTION_CHARS);
+	}
+	code = test_slack_dup_code_blocks(message);
+	g_assert_cmpuint(code->len, ==, 1);
+	g_assert_nonnull(strstr(g_ptr_array_index(code, 0), "\"line 19999 of cell 0\""));
+	g_assert_nonnull(strstr(g_ptr_array_index(code, 0), "traceback lines left out"));
+}
+
 static void
 test_slack_assert_configure_fails(TestSlack *fixture, const gchar *expected)
 {
@@ -1119,6 +1319,14 @@ main(int argc, char **argv)
 	test_slack_add("/slack/bot/ratelimited", test_slack_bot_ratelimited);
 	test_slack_add("/slack/bot/ratelimited-past-limit", test_slack_bot_ratelimited_past_limit);
 	test_slack_add("/slack/bot/retry-429", test_slack_bot_retry_429);
+	test_slack_add("/slack/bot/ratelimited-max-tries", test_slack_bot_ratelimited_max_tries);
+	test_slack_add("/slack/bot/ratelimited-flow-limit", test_slack_bot_ratelimited_flow_limit);
+	test_slack_add("/slack/bot/ratelimited-long-wait", test_slack_bot_ratelimited_long_wait);
+	test_slack_add("/slack/bot/echoed-token", test_slack_bot_echoed_token);
+	test_slack_add("/slack/webhook/not-ok", test_slack_webhook_not_ok);
+	test_slack_add("/slack/webhook/redirect", test_slack_webhook_redirect);
+	test_slack_add("/slack/webhook/echoed-path", test_slack_webhook_echoed_path);
+	test_slack_add("/slack/message/huge-traceback", test_slack_message_huge_traceback);
 	test_slack_add("/slack/configure/errors", test_slack_configure_errors);
 	test_slack_add("/slack/message/limits", test_slack_message_limits);
 	test_slack_add("/slack/message/long-evalue", test_slack_message_long_evalue);

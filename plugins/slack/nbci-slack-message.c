@@ -114,20 +114,33 @@ nbci_slack_message_escape_code(const gchar *text)
 }
 
 /* Removes the terminal colour codes that IPython puts into tracebacks. In
- * JSON text their escape character is written as \u001b. */
+ * JSON text their escape character is written as \u001b, and a code is
+ * that, "[", digits and semicolons, and a letter. One pass over @json. */
 static gchar *
 nbci_slack_message_strip_colours(const gchar *json)
 {
-	static GRegex *regex = NULL;
+	GString *plain = g_string_sized_new(strlen(json));
+	const gchar *p = json;
 
-	if (g_once_init_enter(&regex)) {
-		GRegex *compiled = g_regex_new("\\\\u001[bB]\\[[0-9;]*[A-Za-z]",
-					       0,
-					       0,
-					       NULL);
-		g_once_init_leave(&regex, compiled);
+	while (*p != '\0') {
+		const gchar *end = NULL;
+
+		if (g_str_has_prefix(p, "\\u001") && (p[5] == 'b' || p[5] == 'B') &&
+		    p[6] == '[') {
+			const gchar *q = p + 7;
+			while (g_ascii_isdigit(*q) || *q == ';')
+				q++;
+			if (g_ascii_isalpha(*q))
+				end = q + 1;
+		}
+		if (end != NULL) {
+			p = end;
+			continue;
+		}
+		g_string_append_c(plain, *p);
+		p++;
 	}
-	return g_regex_replace_literal(regex, json, -1, 0, "", 0, NULL);
+	return g_string_free(plain, FALSE);
 }
 
 /* Copies @trace, keeping only the last @n_kept lines of its traceback and
@@ -228,6 +241,9 @@ nbci_slack_message_format_entry(JsonObject *entry)
 	/* Search by halves for the most traceback lines that fit. "fits"
 	 * lines fit (-1 while no count is known to), "too_long" lines do not. */
 	too_long = (gint)json_array_get_length(json_node_get_array(traceback));
+	/* Each kept line takes at least one character, so no more lines than
+	 * characters fit, which bounds each try's size. */
+	too_long = MIN(too_long, NBCI_SLACK_MAX_CODE_CHARS + 1);
 	while (too_long - fits > 1) {
 		gint n_kept = fits + (too_long - fits) / 2;
 		g_autoptr(JsonObject) trace_copy = nbci_slack_message_copy_trace(trace, n_kept);

@@ -51,6 +51,7 @@ typedef struct {
 	JsonNode *message;
 	gchar *title;
 	gchar *report_path;
+	gint64 deadline; /* monotonic time the flow must end by, or 0 */
 } NbciSlackJob;
 
 /* One HTTP request, built anew for each try. */
@@ -329,6 +330,30 @@ nbci_slack_notifier_json_to_bytes(JsonNode *node)
 	return g_bytes_new_take(data, length);
 }
 
+/* Returns the start of @response as one line of printable text, with the
+ * secrets of @job masked before the cut. */
+static gchar *
+nbci_slack_notifier_dup_excerpt(NbciSlackJob *job, GBytes *response)
+{
+	gsize size = 0;
+	const gchar *data = g_bytes_get_data(response, &size);
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree gchar *valid = NULL;
+
+	valid = g_utf8_make_valid(data != NULL ? data : "", MIN(size, 4096));
+	for (const gchar *p = valid; *p != '\0'; p++)
+		g_string_append_c(text, g_ascii_iscntrl(*p) ? ' ' : *p);
+	if (job->token != NULL)
+		g_string_replace(text, job->token, "****", 0);
+	if (job->webhook_uri != NULL && strlen(g_uri_get_path(job->webhook_uri)) > 1)
+		g_string_replace(text, g_uri_get_path(job->webhook_uri), "****", 0);
+	if (g_utf8_strlen(text->str, -1) > 200) {
+		g_autofree gchar *head = g_utf8_substring(text->str, 0, 199);
+		return g_strconcat(head, "…", NULL);
+	}
+	return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
 static gboolean
 nbci_slack_notifier_send_webhook(NbciSlackJob *job,
 				 NbciHttpClient *client,
@@ -336,8 +361,10 @@ nbci_slack_notifier_send_webhook(NbciSlackJob *job,
 				 GError **error)
 {
 	NbciSlackRequest request = {NULL};
+	guint status;
 	g_autoptr(GBytes) body = nbci_slack_notifier_json_to_bytes(job->message);
 	g_autoptr(GBytes) response = NULL;
+	g_autoptr(SoupMessage) message = NULL;
 	g_autoptr(GError) error_local = NULL;
 
 	request.uri = job->webhook_uri;
@@ -346,7 +373,7 @@ nbci_slack_notifier_send_webhook(NbciSlackJob *job,
 	response = nbci_http_client_send(client,
 				       nbci_slack_notifier_build_request_cb,
 				       &request,
-				       NULL,
+				       &message,
 				       cancellable,
 				       &error_local);
 	if (response == NULL) {
@@ -356,12 +383,22 @@ nbci_slack_notifier_send_webhook(NbciSlackJob *job,
 					   "failed to post to the Slack webhook: ");
 		return FALSE;
 	}
+	status = message != NULL ? soup_message_get_status(message) : 0;
 
-	/* Slack returns the body "ok". A compatible server may return another
-	 * body with a success status, which still means the message arrived. */
+	/* Slack returns the body "ok". Any other body means that Slack
+	 * rejected the message, even with a success status. */
 	if (g_bytes_get_size(response) != 2 ||
-	    memcmp(g_bytes_get_data(response, NULL), "ok", 2) != 0)
-		g_debug("the webhook returned a success status with a body other than \"ok\"");
+	    memcmp(g_bytes_get_data(response, NULL), "ok", 2) != 0) {
+		g_autofree gchar *excerpt = nbci_slack_notifier_dup_excerpt(job, response);
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_FAILED,
+			    _("failed to post to the Slack webhook on %s: it returned HTTP %u with \"%s\" instead of \"ok\""),
+			    job->webhook_origin,
+			    status,
+			    excerpt);
+		return FALSE;
+	}
 	g_info(_("posted the message to the Slack webhook on %s"), job->webhook_origin);
 	return TRUE;
 }
@@ -382,8 +419,8 @@ nbci_slack_notifier_sleep(guint seconds, GCancellable *cancellable, GError **err
 }
 
 /* Returns the seconds of the response's Retry-After header, or 1 without
- * one, capped at NBCI_SLACK_MAX_RETRY_AFTER_SECONDS. */
-static guint
+ * one. */
+static guint64
 nbci_slack_notifier_get_retry_after(SoupMessage *message)
 {
 	const gchar *value;
@@ -394,9 +431,10 @@ nbci_slack_notifier_get_retry_after(SoupMessage *message)
 	value = soup_message_headers_get_one(soup_message_get_response_headers(message),
 					     "Retry-After");
 	if (value == NULL ||
-	    !g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT, &seconds, NULL) || seconds == 0)
+	    !g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT64, &seconds, NULL) ||
+	    seconds == 0)
 		return 1;
-	return MIN(seconds, NBCI_SLACK_MAX_RETRY_AFTER_SECONDS);
+	return seconds;
 }
 
 /* Returns a hint on what to fix for a Web API error code, or "". */
@@ -477,9 +515,7 @@ nbci_slack_notifier_call(NbciSlackJob *job,
 {
 	NbciSlackRequest request = {NULL};
 	gint64 max_tries = nbci_config_get_int(job->config, "notification.max_tries");
-	gint64 max_usec = nbci_config_get_int(job->config, "notification.max_seconds") *
-			  G_USEC_PER_SEC;
-	gint64 started = g_get_monotonic_time();
+	gint64 max_seconds = nbci_config_get_int(job->config, "notification.max_seconds");
 	g_autofree gchar *url = g_strdup_printf("%s/%s", job->api_url, method);
 	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED, error);
 
@@ -517,22 +553,26 @@ nbci_slack_notifier_call(NbciSlackJob *job,
 		if (code == NULL)
 			return g_steal_pointer(&object);
 		if (g_strcmp0(code, "ratelimited") == 0 && try < max_tries) {
-			guint seconds = nbci_slack_notifier_get_retry_after(message);
-			gint64 elapsed = g_get_monotonic_time() - started;
+			guint64 seconds = nbci_slack_notifier_get_retry_after(message);
 
-			/* A max_seconds of 0 sets no limit on the time. */
-			if (max_usec > 0 && elapsed + seconds * G_USEC_PER_SEC > max_usec) {
+			/* The deadline covers every call of the flow. Without a
+			 * deadline, the wait is capped below. */
+			if (job->deadline > 0 &&
+			    (seconds > (guint64)max_seconds ||
+			     g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC >
+				 job->deadline)) {
 				g_set_error(error,
 					    NBCI_ERROR,
 					    NBCI_ERROR_FAILED,
-					    _("%s failed: ratelimited; the server asked to retry after %u s, which would pass notification.max_seconds (%" PRId64 " s)"),
+					    _("%s failed: ratelimited; the server asked to retry after %" G_GUINT64_FORMAT " s, which would pass notification.max_seconds (%" PRId64 " s)"),
 					    url,
 					    seconds,
-					    max_usec / G_USEC_PER_SEC);
+					    max_seconds);
 				return NULL;
 			}
-			g_info(_("%s is rate limited, trying again in %u s"), method, seconds);
-			if (!nbci_slack_notifier_sleep(seconds, cancellable, error))
+			seconds = MIN(seconds, NBCI_SLACK_MAX_RETRY_AFTER_SECONDS);
+			g_info(_("%s is rate limited, trying again in %u s"), method, (guint)seconds);
+			if (!nbci_slack_notifier_sleep((guint)seconds, cancellable, error))
 				return NULL;
 			continue;
 		}
@@ -785,9 +825,17 @@ nbci_slack_notifier_send_thread_cb(GTask *task,
 {
 	NbciSlackJob *job = task_data;
 	gboolean ok;
+	gint64 max_seconds = nbci_config_get_int(job->config, "notification.max_seconds");
 	g_autoptr(NbciHttpClient) client = nbci_http_client_new(job->config, "slack");
 	g_autoptr(GError) error = NULL;
 
+	/* A max_seconds of 0 sets no limit on the time. */
+	if (max_seconds > 0)
+		job->deadline = g_get_monotonic_time() + max_seconds * G_USEC_PER_SEC;
+	if (job->token != NULL)
+		nbci_http_client_add_secret(client, job->token);
+	if (job->webhook_uri != NULL)
+		nbci_http_client_add_secret(client, g_uri_get_path(job->webhook_uri));
 	if (job->token != NULL)
 		ok = nbci_slack_notifier_send_bot(job, client, cancellable, &error);
 	else
