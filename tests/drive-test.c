@@ -1020,6 +1020,109 @@ test_drive_notify_gives_up(TestDrive *fixture, gconstpointer user_data)
 	test_assert_requests(fixture, "token upload-multipart upload-multipart");
 }
 
+/* An access token with CR and LF is rejected before it reaches a header,
+ * and the error does not quote it. */
+static void
+test_drive_notify_token_control(TestDrive *fixture, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+
+	drive_server_push_answer(fixture->server,
+				 "token",
+				 200,
+				 NULL,
+				 "{\"access_token\":\"abc\\r\\nX-Evil: 1\",\"token_type\":\"Bearer\"}");
+	error = test_configure_and_notify(fixture, NULL);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_PROTOCOL);
+	g_assert_nonnull(strstr(error->message, "control character"));
+	g_assert_nonnull(strstr(error->message, "access_token"));
+	g_assert_null(strstr(error->message, "X-Evil"));
+	test_assert_requests(fixture, "token");
+}
+
+/* A server that echoes the access token after a long prefix, where the
+ * error excerpt is cut, gets no part of the token into the error. */
+static void
+test_drive_notify_token_echo_cut(TestDrive *fixture, gconstpointer user_data)
+{
+	g_autofree gchar *prefix = g_strnfill(180, 'a');
+	g_autofree gchar *echo = NULL;
+	g_autoptr(GError) error = NULL;
+
+	drive_server_push_answer(fixture->server,
+				 "token",
+				 200,
+				 NULL,
+				 "{\"access_token\":\"ya29.KNOWN-SECRET-TOKEN-0123456789\","
+				 "\"token_type\":\"Bearer\"}");
+	echo = g_strdup_printf("%s token ya29.KNOWN-SECRET-TOKEN-0123456789", prefix);
+	drive_server_push_answer(fixture->server, "upload", 401, NULL, echo);
+	error = test_configure_and_notify(fixture, NULL);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_FAILED);
+	g_test_message("error: %s", error->message);
+	g_assert_nonnull(strstr(error->message, "HTTP 401 aaaa"));
+	g_assert_null(strstr(error->message, "ya29"));
+	g_assert_null(strstr(error->message, "KNOWN"));
+	test_assert_requests(fixture, "token upload-multipart");
+}
+
+/* Control characters in the webViewLink that the server sends reach
+ * neither the log nor the notifier's link, so they cannot move the cursor,
+ * clear the terminal or forge a log line. */
+static void
+test_drive_notify_link_control(TestDrive *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *log_before = test_dup_log();
+	g_autofree gchar *log = NULL;
+	const gchar *link;
+	const gchar *added;
+
+	drive_server_push_answer(fixture->server,
+				 "upload",
+				 200,
+				 NULL,
+				 "{\"id\":\"file-1\",\"webViewLink\":\"https://x\\u001b[2J"
+				 "\\u001b]0;pwned\\u0007\\nwarning: fake line\"}");
+	drive_server_push_answer(fixture->server, "permissions", 200, NULL, "{}");
+	error = test_configure_and_notify(fixture, &notifier);
+	g_assert_no_error(error);
+	link = nbci_drive_notifier_get_file_link(NBCI_DRIVE_NOTIFIER(notifier));
+	g_assert_nonnull(link);
+	g_assert_null(strchr(link, '\033'));
+	g_assert_null(strchr(link, '\007'));
+	g_assert_null(strchr(link, '\n'));
+	log = test_dup_log();
+	added = log + strlen(log_before);
+	g_assert_nonnull(strstr(added, "drive: uploaded "));
+	g_assert_null(strchr(added, '\033'));
+	g_assert_null(strchr(added, '\007'));
+	g_assert_null(strstr(added, "\nwarning: fake"));
+}
+
+/* A file id with " ", "?" and "#" is URI-escaped in the link built when
+ * the server sends no webViewLink. */
+static void
+test_drive_notify_id_escaped(TestDrive *fixture, gconstpointer user_data)
+{
+	g_autoptr(NbciNotifier) notifier = NULL;
+	g_autoptr(GError) error = NULL;
+
+	drive_server_push_answer(fixture->server,
+				 "upload",
+				 200,
+				 NULL,
+				 "{\"id\":\"evil x?y=1#frag\"}");
+	drive_server_push_answer(fixture->server, "permissions", 200, NULL, "{}");
+	error = test_configure_and_notify(fixture, &notifier);
+	g_assert_no_error(error);
+	g_assert_cmpstr(nbci_drive_notifier_get_file_link(NBCI_DRIVE_NOTIFIER(notifier)),
+			==,
+			"https://drive.google.com/file/d/evil%20x%3Fy%3D1%23frag/view");
+	test_assert_requests(fixture, "token upload-multipart permissions");
+}
+
 /* A key the server does not know gets invalid_grant, and the error says
  * so without quoting the JWT. */
 static void
@@ -1158,6 +1261,10 @@ main(int argc, char **argv)
 	test_add("/drive/notify/bad-signature", test_drive_notify_bad_signature);
 	test_add("/drive/notify/wrong-audience", test_drive_notify_wrong_audience);
 	test_add("/drive/notify/server-down", test_drive_notify_server_down);
+	test_add("/drive/notify/token-control", test_drive_notify_token_control);
+	test_add("/drive/notify/token-echo-cut", test_drive_notify_token_echo_cut);
+	test_add("/drive/notify/link-control", test_drive_notify_link_control);
+	test_add("/drive/notify/id-escaped", test_drive_notify_id_escaped);
 	test_add("/drive/upload/chunks", test_drive_upload_chunks);
 	test_add("/drive/upload/session-expired", test_drive_upload_session_expired);
 	test_add("/drive/upload/foreign-session", test_drive_upload_foreign_session);

@@ -108,6 +108,18 @@ nbci_drive_api_mask_error(GError *error, const gchar *secret)
 	error->message = g_string_free(g_steal_pointer(&message), FALSE);
 }
 
+/* Returns TRUE when @value contains a control character, such as CR or LF,
+ * which must not go into an HTTP header. */
+static gboolean
+nbci_drive_api_has_control(const gchar *value)
+{
+	for (const gchar *p = value; *p != '\0'; p++) {
+		if (g_ascii_iscntrl(*p))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static SoupMessage *
 nbci_drive_api_build_message_cb(gpointer user_data, GError **error)
 {
@@ -126,6 +138,31 @@ nbci_drive_api_build_message_cb(gpointer user_data, GError **error)
 		return NULL;
 	}
 	soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+
+	/* libsoup drops a header value with CR or LF, so the request would go
+	 * out without that header. The value is not quoted, because it may be a
+	 * token. */
+	for (guint i = 0; request->headers[i] != NULL; i += 2) {
+		if (nbci_drive_api_has_control(request->headers[i + 1])) {
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_INVALID_CONFIG,
+				    _("failed to build a %s request: the %s header contains a "
+				      "control character"),
+				    request->method,
+				    request->headers[i]);
+			return NULL;
+		}
+	}
+	if (request->access_token != NULL && nbci_drive_api_has_control(request->access_token)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_PROTOCOL,
+			    _("failed to build a %s request: the access token contains a "
+			      "control character"),
+			    request->method);
+		return NULL;
+	}
 	headers = soup_message_get_request_headers(msg);
 	if (request->access_token != NULL) {
 		g_autofree gchar *authorization =
@@ -207,6 +244,18 @@ nbci_drive_api_read_token(GBytes *body, GError **error)
 				    _("the token endpoint sent no access_token"));
 		return NULL;
 	}
+
+	/* the token goes into the Authorization header, where CR, LF and the
+	 * other control characters are invalid; it is not quoted */
+	if (nbci_drive_api_has_control(token)) {
+		g_set_error_literal(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_PROTOCOL,
+				    _("the token endpoint sent an invalid access_token that contains "
+				      "a control character; check the token_uri of the key in "
+				      "DRIVE_CREDENTIALS"));
+		return NULL;
+	}
 	if (token_type != NULL && g_ascii_strcasecmp(token_type, "Bearer") != 0) {
 		g_set_error(error,
 			    NBCI_ERROR,
@@ -248,6 +297,9 @@ nbci_drive_api_authorize(NbciDriveApi *self,
 	jwt = nbci_drive_api_build_jwt(key, subject, error);
 	if (jwt == NULL)
 		return FALSE;
+
+	/* the client masks the JWT in every error excerpt, before the cut */
+	nbci_http_client_add_secret(self->client, jwt);
 	form = soup_form_encode("grant_type",
 				"urn:ietf:params:oauth:grant-type:jwt-bearer",
 				"assertion",
@@ -275,7 +327,10 @@ nbci_drive_api_authorize(NbciDriveApi *self,
 		return FALSE;
 	}
 	self->access_token = nbci_drive_api_read_token(answer, error);
-	return self->access_token != NULL;
+	if (self->access_token == NULL)
+		return FALSE;
+	nbci_http_client_add_secret(self->client, self->access_token);
+	return TRUE;
 }
 
 static gchar *

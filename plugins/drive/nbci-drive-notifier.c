@@ -220,6 +220,34 @@ nbci_drive_notifier_build_metadata(NbciDriveNotifier *self, NbciDriveJob *job)
 	return metadata;
 }
 
+/* Returns the link of @file for the log: its webViewLink without control
+ * and format characters when that is an http or https URI, else a link
+ * built from the URI-escaped id, because both come from the server. */
+static gchar *
+nbci_drive_notifier_dup_link(JsonObject *file)
+{
+	const gchar *file_id = json_object_get_string_member(file, "id");
+	const gchar *link = json_object_get_string_member_with_default(file, "webViewLink", NULL);
+	g_autofree gchar *escaped_id = g_uri_escape_string(file_id, NULL, FALSE);
+
+	if (link != NULL && g_utf8_validate(link, -1, NULL)) {
+		g_autoptr(GString) clean = g_string_new(NULL);
+
+		for (const gchar *p = link; *p != '\0'; p = g_utf8_next_char(p)) {
+			gunichar c = g_utf8_get_char(p);
+
+			if (!g_unichar_iscntrl(c) && g_unichar_type(c) != G_UNICODE_FORMAT)
+				g_string_append_unichar(clean, c);
+		}
+		if ((g_str_has_prefix(clean->str, "https://") ||
+		     g_str_has_prefix(clean->str, "http://")) &&
+		    g_uri_is_valid(clean->str, G_URI_FLAGS_NONE, NULL))
+			return g_string_free(g_steal_pointer(&clean), FALSE);
+		g_debug("ignoring the invalid webViewLink of file %s", escaped_id);
+	}
+	return g_strdup_printf("https://drive.google.com/file/d/%s/view", escaped_id);
+}
+
 /* Uploads the zip and shares it; returns the file's link. */
 static gchar *
 nbci_drive_notifier_send(NbciDriveNotifier *self,
@@ -234,7 +262,6 @@ nbci_drive_notifier_send(NbciDriveNotifier *self,
 	g_autoptr(JsonObject) metadata = NULL;
 	g_autoptr(JsonObject) file = NULL;
 	const gchar *file_id;
-	const gchar *link;
 
 	mapped = g_mapped_file_new(job->zip_path, FALSE, error);
 	if (mapped == NULL) {
@@ -255,10 +282,7 @@ nbci_drive_notifier_send(NbciDriveNotifier *self,
 	if (!nbci_drive_api_share(api, file_id, self->email, self->role, cancellable, error))
 		return NULL;
 
-	link = json_object_get_string_member_with_default(file, "webViewLink", NULL);
-	if (link != NULL)
-		return g_strdup(link);
-	return g_strdup_printf("https://drive.google.com/file/d/%s/view", file_id);
+	return nbci_drive_notifier_dup_link(file);
 }
 
 static void
