@@ -12,6 +12,8 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nbci-private.h"
 
@@ -476,6 +478,97 @@ nbci_notify_cli_test_secrets_not_printed(void)
 	g_assert_nonnull(strstr(run->err, "SLACK_BOT_TOKEN: set (****)"));
 }
 
+/* A report entry may name any file; only executed notebooks are attached. */
+static void
+nbci_notify_cli_test_notify_attaches_only_notebooks(void)
+{
+	const gchar *notebooks[] = {"fails.ipynb", NULL};
+	g_autoptr(NbciProject) project = nbci_project_new(notebooks,
+							  "trace: 0\n"
+							  "project: demo\n"
+							  "notification:\n"
+							  "  drive: 1\n");
+	g_autofree gchar *key_path = g_build_filename(project->dir, "key.json", NULL);
+	g_autofree gchar *link_path = g_build_filename(project->dir, "link.ipynb", NULL);
+	g_autofree gchar *report_path = g_build_filename(project->dir, "leak.json", NULL);
+	g_autofree gchar *report = NULL;
+	g_autoptr(NbciRun) run = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_file_set_contents(key_path,
+					  "{\"type\": \"service_account\", \"private_key\": \"k\"}",
+					  -1,
+					  &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(symlink("notebooks/fails.ipynb", link_path), ==, 0);
+	report = g_strdup_printf(
+	    "["
+	    "{\"cell\":0,\"notebook\":\"%s\",\"trace\":{\"output_type\":\"error\","
+	    "\"ename\":\"E\",\"evalue\":\"v\",\"traceback\":[]}},"
+	    "{\"cell\":0,\"notebook\":\"../../../../../etc/passwd\",\"trace\":{"
+	    "\"output_type\":\"error\",\"ename\":\"E\",\"evalue\":\"v\",\"traceback\":[]}},"
+	    "{\"cell\":0,\"notebook\":\"link.ipynb\",\"trace\":{\"output_type\":\"error\","
+	    "\"ename\":\"E\",\"evalue\":\"v\",\"traceback\":[]}},"
+	    "{\"cell\":0,\"notebook\":\"notebooks/fails.ipynb\",\"trace\":{"
+	    "\"output_type\":\"error\",\"ename\":\"E\",\"evalue\":\"v\",\"traceback\":[]}}"
+	    "]",
+	    key_path);
+	g_assert_true(g_file_set_contents(report_path, report, -1, &error));
+	g_assert_no_error(error);
+
+	run = nbci_project_run(project, (const gchar *const[]){"notify", "leak.json", NULL}, NULL);
+	lines = nbci_project_read_log(project);
+	g_assert_cmpint(run->status, ==, 0);
+	g_assert_cmpuint(g_strv_length(lines), ==, 1);
+	g_assert_true(g_str_has_suffix(lines[0], "|leak.json,notebooks/fails.ipynb"));
+	g_assert_nonnull(strstr(run->err, "key.json"));
+	g_assert_nonnull(strstr(run->err, "link.ipynb"));
+	nbci_project_assert_tmp_empty(project);
+}
+
+static void
+nbci_notify_cli_test_notify_fifo_report(void)
+{
+	const gchar *notebooks[] = {"fails.ipynb", NULL};
+	g_autoptr(NbciProject) project = nbci_project_new(notebooks,
+							  "trace: 0\n"
+							  "project: demo\n"
+							  "notification:\n"
+							  "  drive: 1\n");
+	g_autofree gchar *fifo_path = g_build_filename(project->dir, "fifo.json", NULL);
+	g_autoptr(NbciRun) run = NULL;
+
+	g_assert_cmpint(mkfifo(fifo_path, 0600), ==, 0);
+	run = nbci_project_run(project, (const gchar *const[]){"notify", "fifo.json", NULL}, NULL);
+	g_assert_cmpint(run->status, ==, 2);
+	g_assert_nonnull(strstr(run->err, "fifo.json is not a regular file"));
+}
+
+/* A project name longer than a file name may be still gives a zip. */
+static void
+nbci_notify_cli_test_long_project_name(void)
+{
+	const gchar *notebooks[] = {"fails.ipynb", NULL};
+	g_autofree gchar *name = g_strnfill(300, 'p');
+	g_autofree gchar *config = g_strdup_printf("trace: 0\n"
+						   "project: \"%s/x\"\n"
+						   "output_dir: executed\n"
+						   "notification:\n"
+						   "  drive: 1\n",
+						   name);
+	g_autoptr(NbciProject) project = nbci_project_new(notebooks, config);
+	g_autoptr(NbciRun) run =
+	    nbci_project_run(project, (const gchar *const[]){"run", NULL}, NULL);
+	g_auto(GStrv) lines = nbci_project_read_log(project);
+
+	g_assert_cmpint(run->status, ==, 1);
+	g_assert_cmpuint(g_strv_length(lines), ==, 1);
+	g_assert_true(g_str_has_prefix(lines[0], "drive|"));
+	g_assert_true(g_str_has_suffix(lines[0], "|nbci-report.json,notebooks/fails.ipynb"));
+	nbci_project_assert_tmp_empty(project);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -493,5 +586,9 @@ main(int argc, char **argv)
 			nbci_notify_cli_test_notify_missing_plugin);
 	g_test_add_func("/notify-cli/notify-usage-errors", nbci_notify_cli_test_notify_usage_errors);
 	g_test_add_func("/notify-cli/secrets-not-printed", nbci_notify_cli_test_secrets_not_printed);
+	g_test_add_func("/notify-cli/notify-attaches-only-notebooks",
+			nbci_notify_cli_test_notify_attaches_only_notebooks);
+	g_test_add_func("/notify-cli/notify-fifo-report", nbci_notify_cli_test_notify_fifo_report);
+	g_test_add_func("/notify-cli/long-project-name", nbci_notify_cli_test_long_project_name);
 	return g_test_run();
 }
