@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -569,6 +570,88 @@ nbci_notify_cli_test_long_project_name(void)
 	nbci_project_assert_tmp_empty(project);
 }
 
+/* Starts nbci in @project with the drive notifier hanging, sends
+ * @signal_number once the notifier waits, and checks the exit status and
+ * that the zip and the executed copies are gone. */
+static void
+nbci_test_signal_while_notifying(const gchar *command, gint signal_number)
+{
+	const gchar *notebooks[] = {"fails.ipynb", NULL};
+	g_autoptr(NbciProject) project = nbci_project_new(notebooks,
+							  "trace: 0\n"
+							  "project: demo\n"
+							  "notification:\n"
+							  "  drive: 1\n");
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+				      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_autofree gchar *jupyter_path = g_test_build_filename(G_TEST_DIST, "jupyter", NULL);
+	g_autofree gchar *kernel_dir =
+	    g_test_build_filename(G_TEST_BUILT, "..", "plugins", "kernel", NULL);
+	g_autofree gchar *recording_dir = g_test_build_filename(G_TEST_BUILT, "notification", NULL);
+	g_autofree gchar *plugin_path = g_strdup_printf("%s:%s", kernel_dir, recording_dir);
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (g_strcmp0(command, "notify") == 0) {
+		g_autoptr(NbciRun) first = nbci_project_run(project,
+							    (const gchar *const[]){"run",
+										   "--no-notify",
+										   NULL},
+							    NULL);
+		g_assert_cmpint(first->status, ==, 1);
+	}
+	g_subprocess_launcher_set_cwd(launcher, project->dir);
+	g_subprocess_launcher_setenv(launcher, "JUPYTER_PATH", jupyter_path, TRUE);
+	g_subprocess_launcher_setenv(launcher, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", TRUE);
+	g_subprocess_launcher_setenv(launcher, "NBCI_PLUGIN_PATH", plugin_path, TRUE);
+	g_subprocess_launcher_setenv(launcher, "NBCI_TEST_NOTIFY_LOG", project->log_path, TRUE);
+	g_subprocess_launcher_setenv(launcher, "NBCI_TEST_NOTIFY_HANG", "drive", TRUE);
+	g_subprocess_launcher_setenv(launcher, "TMPDIR", project->tmp_dir, TRUE);
+	if (g_strcmp0(command, "notify") == 0)
+		process = g_subprocess_launcher_spawn(launcher,
+						      &error,
+						      g_getenv("NBCI_PROGRAM"),
+						      "notify",
+						      "nbci-report.json",
+						      NULL);
+	else
+		process = g_subprocess_launcher_spawn(launcher,
+						      &error,
+						      g_getenv("NBCI_PROGRAM"),
+						      "run",
+						      NULL);
+	g_assert_no_error(error);
+
+	/* the hanging notifier writes its line once the zip exists */
+	for (;;) {
+		g_auto(GStrv) lines = nbci_project_read_log(project);
+		if (g_strv_length(lines) > 0) {
+			g_assert_cmpstr(lines[0], ==, "drive|waiting");
+			break;
+		}
+		g_usleep(G_USEC_PER_SEC / 20);
+	}
+	g_subprocess_send_signal(process, signal_number);
+	g_subprocess_wait(process, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(process));
+	g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 128 + signal_number);
+	nbci_project_assert_tmp_empty(project);
+}
+
+static void
+nbci_notify_cli_test_run_sigterm_while_notifying(void)
+{
+	nbci_test_signal_while_notifying("run", SIGTERM);
+}
+
+static void
+nbci_notify_cli_test_notify_sigint_while_notifying(void)
+{
+	nbci_test_signal_while_notifying("notify", SIGINT);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -590,5 +673,9 @@ main(int argc, char **argv)
 			nbci_notify_cli_test_notify_attaches_only_notebooks);
 	g_test_add_func("/notify-cli/notify-fifo-report", nbci_notify_cli_test_notify_fifo_report);
 	g_test_add_func("/notify-cli/long-project-name", nbci_notify_cli_test_long_project_name);
+	g_test_add_func("/notify-cli/run-sigterm-while-notifying",
+			nbci_notify_cli_test_run_sigterm_while_notifying);
+	g_test_add_func("/notify-cli/notify-sigint-while-notifying",
+			nbci_notify_cli_test_notify_sigint_while_notifying);
 	return g_test_run();
 }

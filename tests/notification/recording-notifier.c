@@ -6,7 +6,9 @@
 /* Notifier plugins named smtp, drive and slack for the command-line tests.
  * Each appends one line to the file that NBCI_TEST_NOTIFY_LOG names:
  * "<name>|<title>|<summary>|<zip entries, sorted and comma-separated>",
- * and fails instead when its name is listed in NBCI_TEST_NOTIFY_FAIL. */
+ * and fails instead when its name is listed in NBCI_TEST_NOTIFY_FAIL. The
+ * notifier that NBCI_TEST_NOTIFY_HANG names writes "<name>|waiting" and
+ * waits until it is cancelled. */
 
 #include <gmodule.h>
 #include <stdio.h>
@@ -80,12 +82,37 @@ nbci_recording_record(const gchar *name, NbciNotification *notification, GError 
 	return TRUE;
 }
 
+/* Builds the zip, writes "<name>|waiting" to the log and waits until
+ * @cancellable is cancelled, as a notifier does whose server never answers. */
+static void
+nbci_recording_hang(const gchar *name, NbciNotification *notification, GCancellable *cancellable)
+{
+	const gchar *log_path = g_getenv("NBCI_TEST_NOTIFY_LOG");
+	FILE *log;
+
+	if (nbci_notification_build_zip(notification, NULL) == NULL || log_path == NULL)
+		return;
+	log = fopen(log_path, "a");
+	if (log == NULL)
+		return;
+	fprintf(log, "%s|waiting\n", name);
+	fclose(log);
+	while (cancellable != NULL && !g_cancellable_is_cancelled(cancellable))
+		g_usleep(G_USEC_PER_SEC / 20);
+}
+
 static void
 nbci_recording_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
 	GError *error = NULL;
 	const gchar *name = g_object_get_data(source, "nbci-recording-name");
 
+	if (g_strcmp0(g_getenv("NBCI_TEST_NOTIFY_HANG"), name) == 0) {
+		nbci_recording_hang(name, task_data, cancellable);
+		if (!g_task_return_error_if_cancelled(task))
+			g_task_return_boolean(task, TRUE);
+		return;
+	}
 	if (!nbci_recording_record(name, task_data, &error)) {
 		g_task_return_error(task, error);
 		return;
