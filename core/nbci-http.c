@@ -17,6 +17,12 @@
  * `notification.max_tries` tries or when the next wait would end past
  * `notification.max_seconds` since the first try (0: no time limit).
  *
+ * A request in progress is cancelled when `notification.max_seconds` since
+ * the first try have passed, and after 120 s in any case. Without a time
+ * limit, a `Retry-After` wait is capped at 300 s. A response body larger
+ * than 16 MiB fails. No redirect is followed: a 3xx response fails, except
+ * 308, which Google's resumable upload sends and the caller reads.
+ *
  * Messages and logs name a URL only by its scheme, host and port, because
  * the path of a Slack webhook is itself a secret, and they never include a
  * request header.

@@ -546,7 +546,7 @@ nbci_notify_cli_test_notify_fifo_report(void)
 	g_assert_nonnull(strstr(run->err, "fifo.json is not a regular file"));
 }
 
-/* A project name longer than a file name may be still gives a zip. */
+/* A project name of 300 characters still gives a zip with a valid name. */
 static void
 nbci_notify_cli_test_long_project_name(void)
 {

@@ -224,10 +224,9 @@ nbci_cmd_notify_is_below(const gchar *path, const gchar *folder)
 	return strncmp(path, folder, len) == 0 && path[len] == '/';
 }
 
-/* An executed copy is attached only when it is a regular file, not a
- * symbolic link, named *.ipynb, lying below the working folder or
- * output_dir and loading as a notebook, so that a report entry cannot
- * put a key file or /etc/passwd into the zip. */
+/* Checks that an executed copy is a regular *.ipynb file, not a symbolic
+ * link, below the working folder or output_dir, that loads as a notebook.
+ * A report entry can name any file, such as a key file or /etc/passwd. */
 static gboolean
 nbci_cmd_notify_check_executed(NbciConfig *config, const gchar *path, GError **error)
 {
