@@ -16,6 +16,11 @@
 
 set -u
 
+# The fresh build below must use its own libraries, not those of the build
+# that runs this test (meson points LD_LIBRARY_PATH there, and in a
+# sanitizer build they need the sanitizer runtime loaded first).
+unset LD_LIBRARY_PATH
+
 if [ $# -ne 2 ]; then
 	echo "usage: $0 SOURCE_DIR OTHER_VERSION_MODULE" >&2
 	exit 2
