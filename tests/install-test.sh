@@ -331,9 +331,27 @@ check "an unknown notification switch is a configuration error (status $run_stat
 check "the error names the file, line and column" \
 	grep -q 'configuration.yml:3:3: unknown key "notification.teams"' "$tmp/run.out"
 
-# A module built for another plugin API version is rejected by name.
+# A module built for another plugin API version is rejected by name. It is
+# built here against the installed headers: the copy in the build tree may
+# carry sanitizer instrumentation that the installed program cannot load.
 mkdir -p "$tmp/foreign"
-cp "$other_version_module" "$tmp/foreign/"
+cat >"$tmp/foreign/other-version.c" <<'SOURCE'
+#include <gmodule.h>
+#include <nbci.h>
+
+G_MODULE_EXPORT gboolean nbci_plugin_register_v2(NbciPluginRegistry *registry, GError **error);
+
+G_MODULE_EXPORT gboolean
+nbci_plugin_register_v2(NbciPluginRegistry *registry, GError **error)
+{
+	return TRUE;
+}
+SOURCE
+# shellcheck disable=SC2046
+cc -shared -fPIC -o "$tmp/foreign/$(basename "$other_version_module")" \
+	"$tmp/foreign/other-version.c" \
+	$(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags --libs nbci-1 gmodule-2.0)
+rm "$tmp/foreign/other-version.c"
 run_installed env NBCI_PLUGIN_PATH="$tmp/foreign" "$prefix/bin/nbci" plugins \
 	>"$tmp/plugins.out" 2>&1
 check "nbci plugins rejects the module built for API version 2" \
