@@ -1373,7 +1373,7 @@ nbci_config_get_boolean(NbciConfig *self, const gchar *key)
 /**
  * nbci_config_set_string:
  * @self: a configuration
- * @key: a text key, or a list key that then holds @value alone
+ * @key: a text key, or a list key that then contains @value alone
  * @value: (nullable): the value, or %NULL to drop an earlier override
  *
  * Overrides @key, as a command-line option does. The override wins over
@@ -1496,7 +1496,7 @@ nbci_config_set_boolean(NbciConfig *self, const gchar *key, gboolean value)
 /**
  * nbci_config_set_from_string:
  * @self: a configuration
- * @key: any key nbci knows
+ * @key: any key that nbci accepts
  * @text: the value as a user typed it, such as `600` or `true`
  * @error: return location for a #GError
  *
@@ -1571,7 +1571,7 @@ nbci_config_append_value(NbciConfig *self, const NbciConfigKeyInfo *info, GStrin
  * @self: a configuration
  *
  * Describes the effective configuration for people: one `key: value` line
- * per key, then a `secrets:` block that says which secret environment
+ * per key, then a `secrets:` block that names the secret environment
  * variables are set. It never contains any part of a secret's value.
  *
  * Returns: (transfer full): the text, ending in a newline
