@@ -1571,7 +1571,7 @@ nbci_config_append_value(NbciConfig *self, const NbciConfigKeyInfo *info, GStrin
  * @self: a configuration
  *
  * Describes the effective configuration for people: one `key: value` line
- * per key, then a `secrets:` block that names the secret environment
+ * per key, then a `secrets:` block that lists which secret environment
  * variables are set. It never contains any part of a secret's value.
  *
  * Returns: (transfer full): the text, ending in a newline

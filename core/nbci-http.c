@@ -495,7 +495,7 @@ nbci_http_watchdog_cancel_cb(GCancellable *parent, gpointer user_data)
 	g_cancellable_cancel(G_CANCELLABLE(user_data));
 }
 
-/* Reads @stream to its end, or fails when it holds more than
+/* Reads @stream to its end, or fails when it contains more than
  * NBCI_HTTP_MAX_BODY_BYTES. */
 static GBytes *
 nbci_http_read_body(GInputStream *stream, GCancellable *cancellable, GError **error)
