@@ -564,7 +564,7 @@ nbci_slack_notifier_call(NbciSlackJob *job,
 				g_set_error(error,
 					    NBCI_ERROR,
 					    NBCI_ERROR_FAILED,
-					    _("%s failed: ratelimited; the server asked to retry after %" G_GUINT64_FORMAT " s, which would pass notification.max_seconds (%" PRId64 " s)"),
+					    _("%s failed: ratelimited; the server asked to retry after %" PRIu64 " s, which would pass notification.max_seconds (%" PRId64 " s)"),
 					    url,
 					    seconds,
 					    max_seconds);
