@@ -12,6 +12,7 @@
 # Any other code gets a normal ok reply that echoes the code on stdout.
 import json
 import sys
+import time
 
 import zmq
 from jupyter_client.session import Session
@@ -68,8 +69,16 @@ def reply_execute(idents, request):
     elif code == "unknown-status":
         reply["status"] = "weird"
     elif code == "input":
-        session.send(stdin, "input_request", {"prompt": "name? ", "password": False},
-                     parent=request, ident=idents)
+        # A ROUTER drops a message for a peer whose connection it has not
+        # seen yet, so retry until the client's stdin socket is known.
+        stdin.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        for _ in range(100):
+            try:
+                session.send(stdin, "input_request", {"prompt": "name? ", "password": False},
+                             parent=request, ident=idents)
+                break
+            except zmq.ZMQError:
+                time.sleep(0.05)
         # Wait for the input_reply as a real kernel does; "\x04" is end of
         # file, which ipykernel turns into EOFError.
         if stdin.poll(5000):
