@@ -1501,7 +1501,7 @@ nbci_config_set_boolean(NbciConfig *self, const gchar *key, gboolean value)
  * @error: return location for a #GError
  *
  * Overrides @key with a value parsed and checked as the file's values
- * are; a list key holds @text alone.
+ * are; a list key then contains @text alone.
  *
  * Returns: %TRUE on success; %NBCI_ERROR_INVALID_CONFIG when @key is
  *   unknown or @text is not valid for it

@@ -123,7 +123,7 @@ nbci_plugin_registry_init(NbciPluginRegistry *self)
 /**
  * nbci_plugin_registry_new:
  *
- * Creates a registry that holds the built-in implementations. Call
+ * Creates a registry that contains the built-in implementations. Call
  * nbci_plugin_registry_load_default() to add the plugin modules.
  *
  * Returns: (transfer full): a new #NbciPluginRegistry

@@ -704,8 +704,8 @@ nbci_runner_run_notebook(NbciRunner *self,
 
 	nbci_runner_execute_cells(self, notebook, executor, display_path, result, cancellable);
 
-	/* A cell's own error is told by its traceback; the kernel's stderr
-	 * matters when the kernel itself failed. */
+	/* A cell's own error is explained by its traceback. The kernel's
+	 * stderr matters when the kernel itself failed. */
 	if (result->outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
 	    result->outcome != NBCI_NOTEBOOK_OUTCOME_FAILED)
 		*kernel_stderr = nbci_cell_executor_dup_stderr(executor);

@@ -147,7 +147,7 @@ typedef struct {
 	gboolean have_reply;
 	gboolean have_idle;
 	gint64 reply_time;	  /* monotonic, in microseconds */
-	const gchar *gone_state; /* "restarting" or "dead" once the kernel said so */
+	const gchar *gone_state; /* "restarting" or "dead" once the kernel published it */
 } NbciKernelExecutorCell;
 
 /* The state of the kernel_info handshake. */
@@ -1238,7 +1238,7 @@ nbci_kernel_executor_handle_cell(NbciKernelExecutor *self,
 		return;
 	}
 
-	/* A kernel that restarts or dies says so with any parent, or none. */
+	/* A kernel that restarts or dies publishes that state with any parent, or none. */
 	if (channel == NBCI_KERNEL_EXECUTOR_CHANNEL_IOPUB && g_strcmp0(msg_type, "status") == 0) {
 		const gchar *state =
 		    nbci_json_object_get_string(message->content, "execution_state");
