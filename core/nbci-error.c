@@ -45,6 +45,8 @@ nbci_error_to_ename(const GError *error)
 		return "KernelProtocolError";
 	case NBCI_ERROR_NOT_FOUND:
 		return "FileNotFoundError";
+	case NBCI_ERROR_PARAMETERS:
+		return "ParameterError";
 	default:
 		return "RuntimeError";
 	}

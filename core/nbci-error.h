@@ -29,6 +29,8 @@ G_BEGIN_DECLS
  * @NBCI_ERROR_CELL_TIMEOUT: a cell ran past its time limit
  * @NBCI_ERROR_PLUGIN: a plugin module could not be loaded or registered
  * @NBCI_ERROR_PROTOCOL: the kernel sent a message that breaks the Jupyter protocol
+ * @NBCI_ERROR_PARAMETERS: notebook parameters are invalid or cannot be written in the
+ *   kernel's language
  *
  * Error codes of the %NBCI_ERROR domain.
  *
@@ -45,6 +47,7 @@ typedef enum {
 	NBCI_ERROR_CELL_TIMEOUT,
 	NBCI_ERROR_PLUGIN,
 	NBCI_ERROR_PROTOCOL,
+	NBCI_ERROR_PARAMETERS,
 } NbciError;
 
 NBCI_AVAILABLE_IN_1_0
