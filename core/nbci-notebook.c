@@ -1427,6 +1427,68 @@ nbci_notebook_set_cell_execution_metadata(NbciNotebook *self, guint index, JsonO
 				      json_object_ref(execution));
 }
 
+/**
+ * nbci_notebook_insert_cell:
+ * @self: a notebook
+ * @index: the position of the new cell, from 0 to the number of cells
+ * @cell: the cell, an object with at least `cell_type`, `metadata` and
+ *   `source`, and `outputs` and `execution_count` for a code cell
+ *
+ * Inserts @cell before the cell at @index, or at the end when @index is the
+ * number of cells. The notebook keeps a reference to @cell. Any `id` member
+ * of @cell is removed, and in an nbformat 4.5 or newer notebook the cell
+ * gets a fresh id that no other cell has, as nbformat gives a new cell.
+ *
+ * Since: 1.0
+ */
+void
+nbci_notebook_insert_cell(NbciNotebook *self, guint index, JsonObject *cell)
+{
+	guint n;
+	g_autoptr(JsonArray) cells = NULL;
+
+	g_return_if_fail(NBCI_IS_NOTEBOOK(self));
+	g_return_if_fail(cell != NULL);
+	n = json_array_get_length(self->cells);
+	g_return_if_fail(index <= n);
+
+	/* JsonArray has no insert, so the list is rebuilt around the new cell;
+	 * the cell objects themselves are shared, not copied. */
+	json_object_remove_member(cell, "id");
+	cells = json_array_sized_new(n + 1);
+	for (guint i = 0; i <= n; i++) {
+		if (i == index)
+			json_array_add_object_element(cells, json_object_ref(cell));
+		if (i < n) {
+			JsonObject *old = json_array_get_object_element(self->cells, i);
+			json_array_add_object_element(cells, json_object_ref(old));
+		}
+	}
+	json_object_set_array_member(self->object, "cells", json_array_ref(cells));
+	self->cells = cells;
+
+	if (nbci_notebook_get_format_major(self) > 4 ||
+	    (nbci_notebook_get_format_major(self) == 4 && nbci_notebook_get_format_minor(self) >= 5))
+		nbci_notebook_repair_cell_ids(self->cells, self->path);
+}
+
+/**
+ * nbci_notebook_remove_cell:
+ * @self: a notebook
+ * @index: the index of the cell, from 0
+ *
+ * Removes the cell at @index; the cells after it move up by one.
+ *
+ * Since: 1.0
+ */
+void
+nbci_notebook_remove_cell(NbciNotebook *self, guint index)
+{
+	g_return_if_fail(NBCI_IS_NOTEBOOK(self));
+	g_return_if_fail(index < json_array_get_length(self->cells));
+	json_array_remove_element(self->cells, index);
+}
+
 static gboolean
 nbci_notebook_mime_type_is_json(const gchar *mime_type)
 {

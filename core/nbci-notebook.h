@@ -75,6 +75,12 @@ nbci_notebook_set_cell_execution_count(NbciNotebook *self, guint index, gint64 e
 NBCI_AVAILABLE_IN_1_0
 void
 nbci_notebook_set_cell_execution_metadata(NbciNotebook *self, guint index, JsonObject *execution);
+NBCI_AVAILABLE_IN_1_0
+void
+nbci_notebook_insert_cell(NbciNotebook *self, guint index, JsonObject *cell);
+NBCI_AVAILABLE_IN_1_0
+void
+nbci_notebook_remove_cell(NbciNotebook *self, guint index);
 
 NBCI_AVAILABLE_IN_1_0
 gchar *
