@@ -95,6 +95,12 @@ static const NbciConfigKeyInfo nbci_config_keys[] = {
      .maximum = G_MAXINT32},
     {"report", NBCI_CONFIG_KIND_STRING, .default_string = "nbci-report.json"},
     {"output_dir", NBCI_CONFIG_KIND_STRING},
+    /* which notebooks run: globs, a git revision, "K/N" */
+    {"exclude", NBCI_CONFIG_KIND_STRV},
+    {"changed_since", NBCI_CONFIG_KIND_STRING},
+    {"shard", NBCI_CONFIG_KIND_STRING},
+    {"cache", NBCI_CONFIG_KIND_STRING},
+    {"cache_inputs", NBCI_CONFIG_KIND_STRV},
     {"email.host", NBCI_CONFIG_KIND_STRING},
     {"email.port",
      NBCI_CONFIG_KIND_INT,
