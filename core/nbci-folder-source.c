@@ -13,6 +13,10 @@
  * hidden folders run too. A file reached twice (two entries, or a folder
  * and a file inside it, or a symbolic link) is listed once, and the list
  * is sorted by path byte by byte so that every locale gets one order.
+ *
+ * The `exclude` globs leave out a notebook when one matches its path below
+ * the searched folder, or its path as the report shows it, or a parent
+ * folder of either (see nbci_selection_match_globs()).
  */
 
 #include "config.h"
@@ -24,10 +28,12 @@
 #include <glib/gstdio.h>
 
 #include "nbci-private.h"
+#include "nbci-selection-private.h"
 
 struct _NbciFolderSource {
 	GObject parent_instance;
 	gchar **entries;
+	gchar **exclude;
 	gchar *output_dir; /* never searched: executed notebooks go there */
 };
 
@@ -42,6 +48,7 @@ G_DEFINE_TYPE_WITH_CODE(NbciFolderSource,
 
 typedef struct {
 	GCancellable *cancellable;
+	const gchar *const *exclude;
 	/* the working directory as the user sees it, and with symbolic links resolved */
 	gchar *cwd;
 	gchar *cwd_real;
@@ -123,6 +130,19 @@ nbci_folder_source_display_path(NbciFolderSourceWalk *walk, const gchar *absolut
 	return g_strdup(absolute);
 }
 
+/* The part of @relative below the searched folder, without the entry's
+ * prefix that several entries add. */
+static const gchar *
+nbci_folder_source_below_entry(NbciFolderSourceWalk *walk, const gchar *relative)
+{
+	const gchar *below;
+
+	if (walk->entry_prefix == NULL)
+		return relative;
+	below = nbci_folder_source_path_below(relative, walk->entry_prefix);
+	return below != NULL ? below : relative;
+}
+
 static void
 nbci_folder_source_add_notebook(NbciFolderSourceWalk *walk,
 				const gchar *absolute,
@@ -138,6 +158,12 @@ nbci_folder_source_add_notebook(NbciFolderSourceWalk *walk,
 		return;
 	}
 	display = nbci_folder_source_display_path(walk, absolute);
+	if (nbci_selection_match_globs(walk->exclude,
+				       nbci_folder_source_below_entry(walk, relative)) ||
+	    nbci_selection_match_globs(walk->exclude, display)) {
+		g_info(_("excluding %s"), display);
+		return;
+	}
 	g_hash_table_add(walk->seen, g_steal_pointer(&real));
 	g_ptr_array_add(walk->notebooks, nbci_notebook_path_new(display, relative));
 }
@@ -215,6 +241,12 @@ nbci_folder_source_walk_child(NbciFolderSourceWalk *walk,
 	    child_stat.st_dev == walk->output_dir_stat.st_dev &&
 	    child_stat.st_ino == walk->output_dir_stat.st_ino) {
 		g_debug("skipping %s: executed notebooks are written there", child);
+		return TRUE;
+	}
+	if (S_ISDIR(child_stat.st_mode) &&
+	    nbci_selection_match_globs(walk->exclude,
+				       nbci_folder_source_below_entry(walk, child_relative))) {
+		g_debug("skipping %s: an exclude glob matches it", child);
 		return TRUE;
 	}
 	if (S_ISDIR(child_stat.st_mode))
@@ -355,6 +387,7 @@ nbci_folder_source_list_notebooks(NbciNotebookSource *source,
 	g_auto(NbciFolderSourceWalk) walk = {0};
 
 	walk.cancellable = cancellable;
+	walk.exclude = (const gchar *const *)self->exclude;
 	walk.cwd = g_get_current_dir();
 	walk.cwd_real = nbci_folder_source_realpath(walk.cwd);
 	walk.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -382,6 +415,10 @@ nbci_folder_source_configure(NbciNotebookSource *source, NbciConfig *config, GEr
 	self->entries = g_strdupv((gchar **)nbci_config_get_strv(config, "folder"));
 	g_free(self->output_dir);
 	self->output_dir = g_strdup(nbci_config_get_string(config, "output_dir"));
+	if (!nbci_selection_check_globs(nbci_config_get_strv(config, "exclude"), "exclude", error))
+		return FALSE;
+	g_strfreev(self->exclude);
+	self->exclude = g_strdupv((gchar **)nbci_config_get_strv(config, "exclude"));
 	return TRUE;
 }
 
@@ -398,6 +435,7 @@ nbci_folder_source_finalize(GObject *object)
 	NbciFolderSource *self = NBCI_FOLDER_SOURCE(object);
 
 	g_strfreev(self->entries);
+	g_strfreev(self->exclude);
 	g_free(self->output_dir);
 	G_OBJECT_CLASS(nbci_folder_source_parent_class)->finalize(object);
 }
