@@ -807,6 +807,94 @@ test_kernel_executor_startup_exit(void)
 	test_assert_group_gone(nbci_kernel_executor_get_pid(executor));
 }
 
+/* Starts the port-taken kernel, whose first @n_failures starts find their
+ * shell port bound, and returns the shell ports of every start. */
+static gchar **
+test_start_port_taken(NbciCellExecutor *executor, guint n_failures, GError **error)
+{
+	g_autoptr(NbciKernelspec) kernelspec = test_kernelspec_new("port-taken");
+	g_auto(GStrv) envp = g_get_environ();
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-test-port-taken-XXXXXX", NULL);
+	g_autofree gchar *starts_path = g_build_filename(dir, "starts", NULL);
+	g_autofree gchar *failures = g_strdup_printf("%u", n_failures);
+	g_autofree gchar *starts = NULL;
+
+	g_assert_nonnull(dir);
+	envp = g_environ_setenv(envp, "NBCI_TEST_PORT_TAKEN_DIR", dir, TRUE);
+	envp = g_environ_setenv(envp, "NBCI_TEST_PORT_TAKEN_FAILURES", failures, TRUE);
+	/* The callers check @error. */
+	nbci_cell_executor_start(executor,
+				 kernelspec,
+				 g_test_get_dir(G_TEST_BUILT),
+				 (const gchar *const *)envp,
+				 TEST_STARTUP_TIMEOUT_MS,
+				 NULL,
+				 error);
+	g_assert_true(g_file_get_contents(starts_path, &starts, NULL, NULL));
+	g_assert_cmpint(g_unlink(starts_path), ==, 0);
+	g_assert_cmpint(g_rmdir(dir), ==, 0);
+	g_strstrip(starts);
+	return g_strsplit(starts, "\n", -1);
+}
+
+static void
+test_kernel_executor_port_taken_retry(void)
+{
+	TestKernel kernel = {NULL};
+	g_autoptr(NbciCellResult) result = NULL;
+	g_autoptr(JsonArray) outputs = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonParser) parser = NULL;
+	JsonObject *connection;
+	g_auto(GStrv) starts = NULL;
+
+	kernel.executor = NBCI_CELL_EXECUTOR(nbci_kernel_executor_new());
+	kernel.outputs = nbci_outputs_new();
+	starts = test_start_port_taken(kernel.executor, 1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_strv_length(starts), ==, 2);
+	kernel.pid = nbci_kernel_executor_get_pid(NBCI_KERNEL_EXECUTOR(kernel.executor));
+
+	/* The second start got new ports, and the kernel runs on them. */
+	g_assert_cmpstr(starts[0], !=, starts[1]);
+	parser = json_parser_new();
+	g_assert_true(json_parser_load_from_file(
+	    parser,
+	    nbci_kernel_executor_get_connection_file(NBCI_KERNEL_EXECUTOR(kernel.executor)),
+	    &error));
+	g_assert_no_error(error);
+	connection = json_node_get_object(json_parser_get_root(parser));
+	g_assert_cmpint(json_object_get_int_member(connection, "shell_port"),
+			==,
+			g_ascii_strtoll(starts[1], NULL, 10));
+	result = test_execute(&kernel, "print(6 * 7)", &outputs);
+	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_OK);
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 1);
+	test_kernel_teardown(&kernel, NULL);
+}
+
+static void
+test_kernel_executor_port_taken_give_up(void)
+{
+	g_autoptr(NbciKernelExecutor) executor = nbci_kernel_executor_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *output = NULL;
+	g_auto(GStrv) starts = NULL;
+
+	starts = test_start_port_taken(NBCI_CELL_EXECUTOR(executor), 10, &error);
+	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_KERNEL_STARTUP);
+	g_assert_nonnull(strstr(error->message, "kernel port-taken exited during start-up"));
+
+	/* Three starts, each on its own ports, then the last error. */
+	g_assert_cmpuint(g_strv_length(starts), ==, 3);
+	g_assert_cmpstr(starts[0], !=, starts[1]);
+	g_assert_cmpstr(starts[1], !=, starts[2]);
+	output = nbci_cell_executor_dup_stderr(NBCI_CELL_EXECUTOR(executor));
+	g_assert_nonnull(output);
+	g_assert_nonnull(strstr(output, "Address already in use"));
+	g_assert_null(nbci_kernel_executor_get_connection_file(executor));
+}
+
 static void
 test_kernel_executor_startup_missing_program(void)
 {
@@ -1273,6 +1361,9 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-executor/startup-exit", test_kernel_executor_startup_exit);
 	g_test_add_func("/kernel-executor/startup-missing-program",
 			test_kernel_executor_startup_missing_program);
+	g_test_add_func("/kernel-executor/port-taken-retry", test_kernel_executor_port_taken_retry);
+	g_test_add_func("/kernel-executor/port-taken-give-up",
+			test_kernel_executor_port_taken_give_up);
 	g_test_add_func("/kernel-executor/not-started", test_kernel_executor_not_started);
 	g_test_add_func("/kernel-executor/parallel", test_kernel_executor_parallel);
 	g_test_add_func("/kernel-executor/cell-result-rules", test_kernel_executor_cell_result_rules);

@@ -73,6 +73,14 @@
 /* The name of the file that takes the kernel's stdout and stderr. */
 #define NBCI_KERNEL_EXECUTOR_OUTPUT_FILE "kernel-output.log"
 
+/* Maximum number of starts, each on new ports, of a kernel that exits
+ * during start-up. */
+#define NBCI_KERNEL_EXECUTOR_MAX_START_ATTEMPTS 3
+
+/* Times pick_ports() draws again when the system returns a port that a
+ * kernel of this process was given and may not have bound yet. */
+#define NBCI_KERNEL_EXECUTOR_MAX_PORT_DRAWS 20
+
 typedef enum {
 	NBCI_KERNEL_EXECUTOR_CHANNEL_SHELL,
 	NBCI_KERNEL_EXECUTOR_CHANNEL_IOPUB,
@@ -97,6 +105,8 @@ struct _NbciKernelExecutor {
 	gchar *output_file;
 	gchar *output_tail; /* the kernel's output, kept when its file is removed */
 	guint16 ports[NBCI_KERNEL_EXECUTOR_N_PORTS];
+	gboolean ports_reserved;
+	gboolean exited_during_startup;
 	GSubprocess *process;
 	GPid pid;
 	NbciKernelSession *session;
@@ -406,6 +416,46 @@ nbci_kernel_executor_remove_files(NbciKernelExecutor *self)
 	g_clear_pointer(&self->runtime_dir, g_free);
 }
 
+/* The ports given to this process's kernels that are not yet released.
+ * A port is free again for bind(0) once pick_ports() closes its socket,
+ * so without this set two executors starting at the same time could be
+ * given the same port before either kernel has bound it. */
+static GMutex nbci_kernel_executor_ports_mutex;
+static GHashTable *nbci_kernel_executor_ports_reserved = NULL;
+
+/* Reserves @ports unless one of them is reserved already. */
+static gboolean
+nbci_kernel_executor_reserve_ports(const guint16 *ports)
+{
+	gboolean ok = TRUE;
+
+	g_mutex_lock(&nbci_kernel_executor_ports_mutex);
+	if (nbci_kernel_executor_ports_reserved == NULL)
+		nbci_kernel_executor_ports_reserved = g_hash_table_new(NULL, NULL);
+	for (guint i = 0; i < NBCI_KERNEL_EXECUTOR_N_PORTS && ok; i++) {
+		if (g_hash_table_contains(nbci_kernel_executor_ports_reserved,
+					  GUINT_TO_POINTER(ports[i])))
+			ok = FALSE;
+	}
+	for (guint i = 0; i < NBCI_KERNEL_EXECUTOR_N_PORTS && ok; i++)
+		g_hash_table_add(nbci_kernel_executor_ports_reserved, GUINT_TO_POINTER(ports[i]));
+	g_mutex_unlock(&nbci_kernel_executor_ports_mutex);
+	return ok;
+}
+
+static void
+nbci_kernel_executor_release_ports(NbciKernelExecutor *self)
+{
+	if (!self->ports_reserved)
+		return;
+	g_mutex_lock(&nbci_kernel_executor_ports_mutex);
+	for (guint i = 0; i < NBCI_KERNEL_EXECUTOR_N_PORTS; i++)
+		g_hash_table_remove(nbci_kernel_executor_ports_reserved,
+				    GUINT_TO_POINTER(self->ports[i]));
+	g_mutex_unlock(&nbci_kernel_executor_ports_mutex);
+	self->ports_reserved = FALSE;
+}
+
 static void
 nbci_kernel_executor_shutdown(NbciCellExecutor *executor)
 {
@@ -416,6 +466,7 @@ nbci_kernel_executor_shutdown(NbciCellExecutor *executor)
 	nbci_kernel_executor_stop_process(self);
 	nbci_kernel_executor_close_sockets(self);
 	nbci_kernel_executor_remove_files(self);
+	nbci_kernel_executor_release_ports(self);
 	g_clear_object(&self->session);
 }
 
@@ -445,10 +496,10 @@ nbci_kernel_executor_new_key(GError **error)
 	return g_string_free(key, FALSE);
 }
 
-/* Picks free ports by binding sockets to 127.0.0.1:0 all at once, so that
- * no two are the same. The kernel binds the ports after they are closed. */
+/* Binds sockets to 127.0.0.1:0 all at once, so that no two ports are the
+ * same, and closes them. The kernel binds the ports afterwards. */
 static gboolean
-nbci_kernel_executor_pick_ports(NbciKernelExecutor *self, GError **error)
+nbci_kernel_executor_draw_ports(guint16 *ports, GError **error)
 {
 	g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func(g_object_unref);
 
@@ -471,10 +522,36 @@ nbci_kernel_executor_pick_ports(NbciKernelExecutor *self, GError **error)
 		local = g_socket_get_local_address(socket, error);
 		if (local == NULL)
 			return FALSE;
-		self->ports[i] = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+		ports[i] = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
 		g_ptr_array_add(sockets, g_steal_pointer(&socket));
 	}
 	return TRUE;
+}
+
+/* Picks free ports that no other kernel of this process was given, and
+ * reserves them until shutdown(). Kernels of other processes can still
+ * take a port first; start() retries with new ports when that happens. */
+static gboolean
+nbci_kernel_executor_pick_ports(NbciKernelExecutor *self, GError **error)
+{
+	nbci_kernel_executor_release_ports(self);
+	for (guint i = 0; i < NBCI_KERNEL_EXECUTOR_MAX_PORT_DRAWS; i++) {
+		if (!nbci_kernel_executor_draw_ports(self->ports, error))
+			return FALSE;
+		if (nbci_kernel_executor_reserve_ports(self->ports)) {
+			self->ports_reserved = TRUE;
+			return TRUE;
+		}
+		g_debug("a drawn port is reserved by another kernel of this process; drawing again");
+	}
+	g_set_error(error,
+		    NBCI_ERROR,
+		    NBCI_ERROR_KERNEL_STARTUP,
+		    "failed to pick %u free ports on 127.0.0.1 in %u draws: the system kept "
+		    "returning ports that other kernels of this process were given",
+		    (guint)NBCI_KERNEL_EXECUTOR_N_PORTS,
+		    (guint)NBCI_KERNEL_EXECUTOR_MAX_PORT_DRAWS);
+	return FALSE;
 }
 
 /* Writes the connection file, mode 0600 because it contains the key. */
@@ -916,6 +993,7 @@ nbci_kernel_executor_wait_for_ready(NbciKernelExecutor *self,
 		if (!nbci_kernel_executor_process_is_alive(self)) {
 			g_autofree gchar *status = nbci_kernel_executor_describe_exit(self);
 			g_autofree gchar *output = nbci_kernel_executor_describe_output(self);
+			self->exited_during_startup = TRUE;
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_KERNEL_STARTUP,
@@ -947,6 +1025,37 @@ nbci_kernel_executor_wait_for_ready(NbciKernelExecutor *self,
 	return TRUE;
 }
 
+/* Formats the kernel's ports for a log line, such as "41234, 41235, ...". */
+static gchar *
+nbci_kernel_executor_format_ports(NbciKernelExecutor *self)
+{
+	GString *ports = g_string_new(NULL);
+
+	for (guint i = 0; i < NBCI_KERNEL_EXECUTOR_N_PORTS; i++)
+		g_string_append_printf(ports, "%s%u", i > 0 ? ", " : "", self->ports[i]);
+	return g_string_free(ports, FALSE);
+}
+
+/* Makes the runtime files, launches the kernel and waits until it is
+ * ready. On failure the caller shuts down what was started. */
+static gboolean
+nbci_kernel_executor_start_once(NbciKernelExecutor *self,
+				NbciKernelspec *kernelspec,
+				const gchar *working_dir,
+				const gchar *const *envp,
+				guint startup_timeout_ms,
+				GCancellable *cancellable,
+				GError **error)
+{
+	self->exited_during_startup = FALSE;
+	g_clear_pointer(&self->output_tail, g_free);
+	g_clear_pointer(&self->language_info, json_object_unref);
+	return nbci_kernel_executor_prepare(self, error) &&
+	       nbci_kernel_executor_launch(self, kernelspec, working_dir, envp, error) &&
+	       nbci_kernel_executor_connect(self, error) &&
+	       nbci_kernel_executor_wait_for_ready(self, startup_timeout_ms, cancellable, error);
+}
+
 static gboolean
 nbci_kernel_executor_start(NbciCellExecutor *executor,
 			   NbciKernelspec *kernelspec,
@@ -974,15 +1083,38 @@ nbci_kernel_executor_start(NbciCellExecutor *executor,
 	self->kernel_name = g_strdup(nbci_kernelspec_get_name(kernelspec));
 	self->interrupt_by_message =
 	    g_strcmp0(nbci_kernelspec_get_interrupt_mode(kernelspec), "message") == 0;
-	g_clear_pointer(&self->output_tail, g_free);
-	g_clear_pointer(&self->language_info, json_object_unref);
 
-	if (!nbci_kernel_executor_prepare(self, error) ||
-	    !nbci_kernel_executor_launch(self, kernelspec, working_dir, envp, error) ||
-	    !nbci_kernel_executor_connect(self, error) ||
-	    !nbci_kernel_executor_wait_for_ready(self, startup_timeout_ms, cancellable, error)) {
+	for (guint attempt = 1;; attempt++) {
+		g_autoptr(GError) error_local = NULL;
+		g_autofree gchar *ports = NULL;
+
+		if (nbci_kernel_executor_start_once(self,
+						    kernelspec,
+						    working_dir,
+						    envp,
+						    startup_timeout_ms,
+						    cancellable,
+						    &error_local))
+			break;
+		ports = nbci_kernel_executor_format_ports(self);
 		nbci_kernel_executor_shutdown(executor);
-		return FALSE;
+
+		/* A kernel exits during start-up when another process bound one
+		 * of its ports first. The exit status does not tell that apart
+		 * from other causes, so every such exit is retried on new ports. */
+		if (!self->exited_during_startup ||
+		    attempt >= NBCI_KERNEL_EXECUTOR_MAX_START_ATTEMPTS) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
+		}
+		g_info("kernel %s for the notebook folder %s exited during start-up on ports %s "
+		       "(attempt %u of %u); retrying with new ports: %s",
+		       self->kernel_name,
+		       working_dir,
+		       ports,
+		       attempt,
+		       (guint)NBCI_KERNEL_EXECUTOR_MAX_START_ATTEMPTS,
+		       error_local->message);
 	}
 	g_info("kernel %s is ready (pid %d, %" G_GINT64_FORMAT " ms)",
 	       self->kernel_name,
