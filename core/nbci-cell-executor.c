@@ -290,3 +290,41 @@ nbci_cell_executor_dup_stderr(NbciCellExecutor *self)
 		return NULL;
 	return iface->dup_stderr(self);
 }
+
+/**
+ * nbci_cell_executor_configure:
+ * @self: a #NbciCellExecutor
+ * @config: the run's configuration
+ * @error: return location for a #GError
+ *
+ * Lets the executor read its settings from @config. The runner calls it
+ * once, right after making the instance and before
+ * nbci_cell_executor_start(). An executor that does not implement it
+ * needs no settings, and this returns %TRUE.
+ *
+ * Returns: %TRUE when the settings are valid
+ *
+ * Since: 1.0
+ */
+gboolean
+nbci_cell_executor_configure(NbciCellExecutor *self, NbciConfig *config, GError **error)
+{
+	NbciCellExecutorInterface *iface;
+	g_autoptr(GError) error_local = NULL;
+
+	g_return_val_if_fail(NBCI_IS_CELL_EXECUTOR(self), FALSE);
+	g_return_val_if_fail(NBCI_IS_CONFIG(config), FALSE);
+	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+	iface = NBCI_CELL_EXECUTOR_GET_IFACE(self);
+	if (iface->configure == NULL)
+		return TRUE;
+	if (!iface->configure(self, config, &error_local)) {
+		nbci_cell_executor_propagate_error(self,
+						   "configure",
+						   g_steal_pointer(&error_local),
+						   error);
+		return FALSE;
+	}
+	return TRUE;
+}

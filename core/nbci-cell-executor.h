@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "nbci-cell-result.h"
+#include "nbci-config.h"
 #include "nbci-kernelspec.h"
 #include "nbci-outputs.h"
 #include "nbci-version-macros.h"
@@ -49,6 +50,8 @@ G_DECLARE_INTERFACE(NbciCellExecutor, nbci_cell_executor, NBCI, CELL_EXECUTOR, G
  * @interrupt: interrupts the code that is running
  * @shutdown: stops the kernel and removes every file made for it
  * @dup_stderr: returns what the kernel process wrote to stderr, or %NULL
+ * @configure: reads the executor's settings from the run's configuration;
+ *   called once, right after the instance is made and before start()
  *
  * The virtual methods of a cell executor. One instance owns one kernel for
  * one notebook, and its methods block the calling thread. New methods are
@@ -77,6 +80,7 @@ struct _NbciCellExecutorInterface {
 	gboolean (*interrupt)(NbciCellExecutor *self, GError **error);
 	void (*shutdown)(NbciCellExecutor *self);
 	gchar *(*dup_stderr)(NbciCellExecutor *self);
+	gboolean (*configure)(NbciCellExecutor *self, NbciConfig *config, GError **error);
 };
 
 NBCI_AVAILABLE_IN_1_0
@@ -109,5 +113,8 @@ nbci_cell_executor_shutdown(NbciCellExecutor *self);
 NBCI_AVAILABLE_IN_1_0
 gchar *
 nbci_cell_executor_dup_stderr(NbciCellExecutor *self);
+NBCI_AVAILABLE_IN_1_0
+gboolean
+nbci_cell_executor_configure(NbciCellExecutor *self, NbciConfig *config, GError **error);
 
 G_END_DECLS

@@ -77,4 +77,45 @@ NBCI_PRIVATE_API
 gchar *
 nbci_date_time_format_iso8601(GDateTime *date_time);
 
+/* NbciNotebookRun is read-only for the runner's users; the runner and the
+ * tests fill it in with these. */
+NBCI_PRIVATE_API
+NbciNotebookRun *
+nbci_notebook_run_new(const gchar *path, const gchar *display_path, guint index);
+NBCI_PRIVATE_API
+void
+nbci_notebook_run_set_kernel(NbciNotebookRun *self, const gchar *kernel);
+NBCI_PRIVATE_API
+void
+nbci_notebook_run_set_outcome(NbciNotebookRun *self, NbciNotebookOutcome outcome);
+NBCI_PRIVATE_API
+void
+nbci_notebook_run_set_seconds(NbciNotebookRun *self, gdouble seconds);
+NBCI_PRIVATE_API
+void
+nbci_notebook_run_set_attempts(NbciNotebookRun *self, guint attempts);
+NBCI_PRIVATE_API
+void
+nbci_notebook_run_set_passed_on_retry(NbciNotebookRun *self, gboolean passed_on_retry);
+NBCI_PRIVATE_API
+void
+nbci_notebook_run_set_skip_reason(NbciNotebookRun *self, const gchar *skip_reason);
+NBCI_PRIVATE_API
+void
+nbci_notebook_run_add_entry(NbciNotebookRun *self, JsonObject *entry);
+
+/* The cache of notebooks that passed; defined in nbci-cache-private.h. */
+typedef struct _NbciCache NbciCache;
+
+/* Makes the runner skip the notebooks @cache knows as passed with the same
+ * key, and record the outcome of the others; %NULL stops using a cache. */
+NBCI_PRIVATE_API
+void
+nbci_runner_set_cache(NbciRunner *self, NbciCache *cache);
+
+/* TRUE when `fail_fast` stopped the run after a notebook failed. */
+NBCI_PRIVATE_API
+gboolean
+nbci_runner_get_stopped_by_fail_fast(NbciRunner *self);
+
 G_END_DECLS

@@ -44,8 +44,28 @@ static const gchar *const nbci_runner_secret_vars[] = {
     NULL,
 };
 
+struct _NbciNotebookRun {
+	GObject parent_instance;
+	gchar *path;
+	gchar *notebook;
+	guint index;
+	gchar *kernel;
+	NbciNotebookOutcome outcome;
+	gdouble seconds;
+	guint attempts;
+	gboolean passed_on_retry;
+	gchar *skip_reason;
+	GPtrArray *entries; /* of JsonObject */
+};
+
+G_DEFINE_TYPE(NbciNotebookRun, nbci_notebook_run, G_TYPE_OBJECT)
+
 struct _NbciRunner {
 	GObject parent_instance;
+	GPtrArray *runs; /* of NbciNotebookRun, in listed order */
+	JsonObject *parameters; /* nullable */
+	GObject *cache;		/* an NbciCache, or NULL */
+	gboolean stopped_by_fail_fast;
 	NbciConfig *config;
 	NbciPluginRegistry *registry;
 	NbciReport *report;
@@ -58,9 +78,12 @@ struct _NbciRunner {
 };
 
 enum {
+	SIGNAL_RUN_STARTED,
 	SIGNAL_NOTEBOOK_STARTED,
 	SIGNAL_CELL_FAILED,
+	SIGNAL_NOTEBOOK_RETRYING,
 	SIGNAL_NOTEBOOK_FINISHED,
+	SIGNAL_RUN_FINISHED,
 	SIGNAL_LAST,
 };
 
@@ -88,10 +111,326 @@ nbci_runner_result_clear(NbciRunnerResult *result)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciRunnerResult, nbci_runner_result_clear)
 
 static void
+nbci_notebook_run_finalize(GObject *object)
+{
+	NbciNotebookRun *self = NBCI_NOTEBOOK_RUN(object);
+
+	g_free(self->path);
+	g_free(self->notebook);
+	g_free(self->kernel);
+	g_free(self->skip_reason);
+	g_ptr_array_unref(self->entries);
+	G_OBJECT_CLASS(nbci_notebook_run_parent_class)->finalize(object);
+}
+
+static void
+nbci_notebook_run_class_init(NbciNotebookRunClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->finalize = nbci_notebook_run_finalize;
+}
+
+static void
+nbci_notebook_run_init(NbciNotebookRun *self)
+{
+	self->entries = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+}
+
+/**
+ * nbci_notebook_run_new: (skip)
+ * @path: the file path as listed
+ * @display_path: the path as the report shows it
+ * @index: the position in the listed order
+ *
+ * Creates the record of one listed notebook, which has not run yet.
+ *
+ * Returns: (transfer full): a new #NbciNotebookRun
+ */
+NbciNotebookRun *
+nbci_notebook_run_new(const gchar *path, const gchar *display_path, guint index)
+{
+	NbciNotebookRun *self;
+
+	g_return_val_if_fail(path != NULL, NULL);
+	g_return_val_if_fail(display_path != NULL, NULL);
+
+	self = g_object_new(NBCI_TYPE_NOTEBOOK_RUN, NULL);
+	self->path = g_strdup(path);
+	self->notebook = g_strdup(display_path);
+	self->index = index;
+	return self;
+}
+
+/**
+ * nbci_notebook_run_get_notebook:
+ * @self: a notebook run
+ *
+ * Returns: the notebook's path as the report shows it
+ *
+ * Since: 1.0
+ */
+const gchar *
+nbci_notebook_run_get_notebook(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), NULL);
+	return self->notebook;
+}
+
+/**
+ * nbci_notebook_run_get_path:
+ * @self: a notebook run
+ *
+ * Returns: the notebook's file path as the notebook source listed it
+ *
+ * Since: 1.0
+ */
+const gchar *
+nbci_notebook_run_get_path(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), NULL);
+	return self->path;
+}
+
+/**
+ * nbci_notebook_run_get_index:
+ * @self: a notebook run
+ *
+ * Returns: the notebook's position in the listed order, from 0
+ *
+ * Since: 1.0
+ */
+guint
+nbci_notebook_run_get_index(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), 0);
+	return self->index;
+}
+
+/**
+ * nbci_notebook_run_get_kernel:
+ * @self: a notebook run
+ *
+ * Returns: (nullable): the name of the kernelspec the notebook runs on,
+ *   or %NULL before one was chosen or when none fits
+ *
+ * Since: 1.0
+ */
+const gchar *
+nbci_notebook_run_get_kernel(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), NULL);
+	return self->kernel;
+}
+
+/**
+ * nbci_notebook_run_get_outcome:
+ * @self: a notebook run
+ *
+ * Returns: how the notebook ended; meaningful once
+ *   #NbciRunner::notebook-finished was emitted for it
+ *
+ * Since: 1.0
+ */
+NbciNotebookOutcome
+nbci_notebook_run_get_outcome(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), NBCI_NOTEBOOK_OUTCOME_PASSED);
+	return self->outcome;
+}
+
+/**
+ * nbci_notebook_run_get_seconds:
+ * @self: a notebook run
+ *
+ * Returns: the wall time of the last attempt, in seconds
+ *
+ * Since: 1.0
+ */
+gdouble
+nbci_notebook_run_get_seconds(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), 0);
+	return self->seconds;
+}
+
+/**
+ * nbci_notebook_run_get_attempts:
+ * @self: a notebook run
+ *
+ * Returns: how many times the notebook was started: 1 plus the retries
+ *   used, or 0 when it never ran
+ *
+ * Since: 1.0
+ */
+guint
+nbci_notebook_run_get_attempts(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), 0);
+	return self->attempts;
+}
+
+/**
+ * nbci_notebook_run_get_passed_on_retry:
+ * @self: a notebook run
+ *
+ * Returns: %TRUE when an attempt failed and a later one passed; such a
+ *   notebook has no report entry
+ *
+ * Since: 1.0
+ */
+gboolean
+nbci_notebook_run_get_passed_on_retry(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), FALSE);
+	return self->passed_on_retry;
+}
+
+/**
+ * nbci_notebook_run_get_skip_reason:
+ * @self: a notebook run
+ *
+ * Returns: (nullable): why the notebook was not run, or %NULL unless its
+ *   outcome is %NBCI_NOTEBOOK_OUTCOME_SKIPPED
+ *
+ * Since: 1.0
+ */
+const gchar *
+nbci_notebook_run_get_skip_reason(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), NULL);
+	return self->skip_reason;
+}
+
+/**
+ * nbci_notebook_run_get_entries:
+ * @self: a notebook run
+ *
+ * Gets the report entries of the notebook's final attempt: none when it
+ * passed, one when a cell failed, one per failing cell with
+ * `allow_errors`.
+ *
+ * Returns: (transfer none) (element-type JsonObject): the entries
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+nbci_notebook_run_get_entries(NbciNotebookRun *self)
+{
+	g_return_val_if_fail(NBCI_IS_NOTEBOOK_RUN(self), NULL);
+	return self->entries;
+}
+
+/**
+ * nbci_notebook_run_set_kernel: (skip)
+ * @self: a notebook run
+ * @kernel: (nullable): a kernelspec name
+ *
+ * Sets the kernelspec the notebook runs on.
+ */
+void
+nbci_notebook_run_set_kernel(NbciNotebookRun *self, const gchar *kernel)
+{
+	g_return_if_fail(NBCI_IS_NOTEBOOK_RUN(self));
+	g_free(self->kernel);
+	self->kernel = g_strdup(kernel);
+}
+
+/**
+ * nbci_notebook_run_set_outcome: (skip)
+ * @self: a notebook run
+ * @outcome: how the notebook ended
+ *
+ * Sets the outcome.
+ */
+void
+nbci_notebook_run_set_outcome(NbciNotebookRun *self, NbciNotebookOutcome outcome)
+{
+	g_return_if_fail(NBCI_IS_NOTEBOOK_RUN(self));
+	g_return_if_fail(outcome < NBCI_NOTEBOOK_OUTCOME_LAST);
+	self->outcome = outcome;
+}
+
+/**
+ * nbci_notebook_run_set_seconds: (skip)
+ * @self: a notebook run
+ * @seconds: the wall time of the last attempt
+ *
+ * Sets the wall time.
+ */
+void
+nbci_notebook_run_set_seconds(NbciNotebookRun *self, gdouble seconds)
+{
+	g_return_if_fail(NBCI_IS_NOTEBOOK_RUN(self));
+	self->seconds = seconds;
+}
+
+/**
+ * nbci_notebook_run_set_attempts: (skip)
+ * @self: a notebook run
+ * @attempts: how many times the notebook was started
+ *
+ * Sets the number of attempts.
+ */
+void
+nbci_notebook_run_set_attempts(NbciNotebookRun *self, guint attempts)
+{
+	g_return_if_fail(NBCI_IS_NOTEBOOK_RUN(self));
+	self->attempts = attempts;
+}
+
+/**
+ * nbci_notebook_run_set_passed_on_retry: (skip)
+ * @self: a notebook run
+ * @passed_on_retry: whether a retry passed after a failed attempt
+ *
+ * Sets whether the notebook passed on a retry.
+ */
+void
+nbci_notebook_run_set_passed_on_retry(NbciNotebookRun *self, gboolean passed_on_retry)
+{
+	g_return_if_fail(NBCI_IS_NOTEBOOK_RUN(self));
+	self->passed_on_retry = passed_on_retry;
+}
+
+/**
+ * nbci_notebook_run_set_skip_reason: (skip)
+ * @self: a notebook run
+ * @skip_reason: (nullable): why the notebook was not run
+ *
+ * Sets the reason of a skipped notebook.
+ */
+void
+nbci_notebook_run_set_skip_reason(NbciNotebookRun *self, const gchar *skip_reason)
+{
+	g_return_if_fail(NBCI_IS_NOTEBOOK_RUN(self));
+	g_free(self->skip_reason);
+	self->skip_reason = g_strdup(skip_reason);
+}
+
+/**
+ * nbci_notebook_run_add_entry: (skip)
+ * @self: a notebook run
+ * @entry: a report entry
+ *
+ * Adds a report entry of the final attempt, keeping a reference.
+ */
+void
+nbci_notebook_run_add_entry(NbciNotebookRun *self, JsonObject *entry)
+{
+	g_return_if_fail(NBCI_IS_NOTEBOOK_RUN(self));
+	g_return_if_fail(entry != NULL);
+	g_ptr_array_add(self->entries, json_object_ref(entry));
+}
+
+static void
 nbci_runner_dispose(GObject *object)
 {
 	NbciRunner *self = NBCI_RUNNER(object);
 
+	g_clear_pointer(&self->runs, g_ptr_array_unref);
+	g_clear_pointer(&self->parameters, json_object_unref);
+	g_clear_object(&self->cache);
 	g_clear_object(&self->config);
 	g_clear_object(&self->registry);
 	g_clear_object(&self->report);
@@ -109,11 +448,31 @@ nbci_runner_class_init(NbciRunnerClass *klass)
 	object_class->dispose = nbci_runner_dispose;
 
 	/**
+	 * NbciRunner::run-started:
+	 * @self: the runner
+	 * @n_notebooks: how many notebooks the run lists
+	 *
+	 * Emitted once, before any notebook starts.
+	 *
+	 * Since: 1.0
+	 */
+	signals[SIGNAL_RUN_STARTED] = g_signal_new("run-started",
+						   G_TYPE_FROM_CLASS(klass),
+						   G_SIGNAL_RUN_LAST,
+						   0,
+						   NULL,
+						   NULL,
+						   NULL,
+						   G_TYPE_NONE,
+						   1,
+						   G_TYPE_UINT);
+
+	/**
 	 * NbciRunner::notebook-started:
 	 * @self: the runner
-	 * @notebook: the notebook path as the report shows it
+	 * @run: the #NbciNotebookRun of the notebook
 	 *
-	 * Emitted before a notebook is loaded.
+	 * Emitted when an attempt of a notebook starts, once per attempt.
 	 *
 	 * Since: 1.0
 	 */
@@ -126,17 +485,20 @@ nbci_runner_class_init(NbciRunnerClass *klass)
 							NULL,
 							G_TYPE_NONE,
 							1,
-							G_TYPE_STRING);
+							NBCI_TYPE_NOTEBOOK_RUN);
 
 	/**
 	 * NbciRunner::cell-failed:
 	 * @self: the runner
+	 * @run: the #NbciNotebookRun of the notebook
 	 * @entry: the report entry (a #JsonObject)
 	 * @source: (nullable): the source of the failing cell
 	 * @kernel_stderr: (nullable): what the kernel wrote to stderr
 	 *
-	 * Emitted as soon as a notebook fails, with the entry that goes into
-	 * the report.
+	 * Emitted once per report entry, as soon as it is known: once per
+	 * failing cell, or once for a notebook that could not run. The
+	 * failures of an attempt that is retried are not emitted; see
+	 * #NbciRunner::notebook-retrying.
 	 *
 	 * Since: 1.0
 	 */
@@ -148,19 +510,40 @@ nbci_runner_class_init(NbciRunnerClass *klass)
 						   NULL,
 						   NULL,
 						   G_TYPE_NONE,
-						   3,
+						   4,
+						   NBCI_TYPE_NOTEBOOK_RUN,
 						   JSON_TYPE_OBJECT,
 						   G_TYPE_STRING,
 						   G_TYPE_STRING);
 
 	/**
+	 * NbciRunner::notebook-retrying:
+	 * @self: the runner
+	 * @run: the #NbciNotebookRun of the notebook
+	 *
+	 * Emitted when an attempt failed and the notebook runs again on a
+	 * fresh kernel. The entries of @run are those of the failed attempt
+	 * until the next #NbciRunner::notebook-started.
+	 *
+	 * Since: 1.0
+	 */
+	signals[SIGNAL_NOTEBOOK_RETRYING] = g_signal_new("notebook-retrying",
+							 G_TYPE_FROM_CLASS(klass),
+							 G_SIGNAL_RUN_LAST,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL,
+							 G_TYPE_NONE,
+							 1,
+							 NBCI_TYPE_NOTEBOOK_RUN);
+
+	/**
 	 * NbciRunner::notebook-finished:
 	 * @self: the runner
-	 * @notebook: the notebook path as the report shows it
-	 * @outcome: an #NbciNotebookOutcome
-	 * @seconds: the wall time the notebook took
+	 * @run: the #NbciNotebookRun of the notebook, with its final outcome
 	 *
-	 * Emitted when a notebook has ended, however it ended.
+	 * Emitted once per notebook that ran or was skipped, however it ended.
 	 *
 	 * Since: 1.0
 	 */
@@ -172,16 +555,34 @@ nbci_runner_class_init(NbciRunnerClass *klass)
 							 NULL,
 							 NULL,
 							 G_TYPE_NONE,
-							 3,
-							 G_TYPE_STRING,
-							 G_TYPE_INT,
-							 G_TYPE_DOUBLE);
+							 1,
+							 NBCI_TYPE_NOTEBOOK_RUN);
+
+	/**
+	 * NbciRunner::run-finished:
+	 * @self: the runner
+	 *
+	 * Emitted once, after the last notebook finished and the report is
+	 * complete, also when the run was cancelled.
+	 *
+	 * Since: 1.0
+	 */
+	signals[SIGNAL_RUN_FINISHED] = g_signal_new("run-finished",
+						    G_TYPE_FROM_CLASS(klass),
+						    G_SIGNAL_RUN_LAST,
+						    0,
+						    NULL,
+						    NULL,
+						    NULL,
+						    G_TYPE_NONE,
+						    0);
 }
 
 static void
 nbci_runner_init(NbciRunner *self)
 {
 	self->report = nbci_report_new();
+	self->runs = g_ptr_array_new_with_free_func(g_object_unref);
 	self->executed_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
@@ -646,6 +1047,7 @@ nbci_runner_save_executed(NbciRunner *self,
 static void
 nbci_runner_run_notebook(NbciRunner *self,
 			 NbciNotebookPath *path,
+			 NbciNotebookRun *run,
 			 const gchar *display_path,
 			 NbciRunnerResult *result,
 			 gchar **kernel_stderr,
@@ -674,11 +1076,16 @@ nbci_runner_run_notebook(NbciRunner *self,
 		nbci_runner_set_error_result(result, display_path, -1, error);
 		return;
 	}
+	nbci_notebook_run_set_kernel(run, nbci_kernelspec_get_name(spec));
 
 	executor_type =
 	    nbci_plugin_registry_lookup(self->registry, NBCI_EXTENSION_POINT_CELL_EXECUTOR, NULL);
 	executor = g_object_new(executor_type, NULL);
 	result->executor_prefix = g_strdup_printf("%s: ", G_OBJECT_TYPE_NAME(executor));
+	if (!nbci_cell_executor_configure(executor, self->config, &error)) {
+		nbci_runner_set_error_result(result, display_path, -1, error);
+		return;
+	}
 	absolute = g_canonicalize_filename(path->path, NULL);
 	working_dir = g_path_get_dirname(absolute);
 	envp = nbci_runner_build_kernel_environ();
@@ -776,25 +1183,38 @@ nbci_runner_run(NbciRunner *self,
 		return FALSE;
 	}
 
+	g_ptr_array_set_size(self->runs, 0);
 	for (guint i = 0; i < notebooks->len; i++) {
 		NbciNotebookPath *path = g_ptr_array_index(notebooks, i);
-		gint64 started = g_get_monotonic_time();
 		g_autofree gchar *display_path = nbci_report_format_notebook_path(path->path);
+		g_ptr_array_add(self->runs, nbci_notebook_run_new(path->path, display_path, i));
+	}
+	g_signal_emit(self, signals[SIGNAL_RUN_STARTED], 0, notebooks->len);
+
+	for (guint i = 0; i < notebooks->len; i++) {
+		NbciNotebookPath *path = g_ptr_array_index(notebooks, i);
+		NbciNotebookRun *run = g_ptr_array_index(self->runs, i);
+		const gchar *display_path = run->notebook;
+		gint64 started = g_get_monotonic_time();
 		g_autofree gchar *kernel_stderr = NULL;
 		g_auto(NbciRunnerResult) result = {.running_cell = -1};
 
-		if (g_cancellable_set_error_if_cancelled(cancellable, error))
-			return FALSE;
+		if (g_cancellable_is_cancelled(cancellable))
+			break;
 
-		g_signal_emit(self, signals[SIGNAL_NOTEBOOK_STARTED], 0, display_path);
+		run->attempts = 1;
+		g_signal_emit(self, signals[SIGNAL_NOTEBOOK_STARTED], 0, run);
 		nbci_runner_run_notebook(self,
 					 path,
+					 run,
 					 display_path,
 					 &result,
 					 &kernel_stderr,
 					 cancellable);
 		self->n_notebooks++;
 		self->counts[result.outcome]++;
+		run->outcome = result.outcome;
+		run->seconds = (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC;
 
 		if (result.outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED)
 			nbci_runner_set_interrupted_entry(&result, display_path, notebooks->len - i - 1);
@@ -803,22 +1223,120 @@ nbci_runner_run(NbciRunner *self,
 				json_object_set_string_member(result.entry,
 							      "kernel_stderr",
 							      kernel_stderr);
+			nbci_notebook_run_add_entry(run, result.entry);
 			nbci_report_add_entry(self->report, result.entry);
 			g_signal_emit(self,
 				      signals[SIGNAL_CELL_FAILED],
 				      0,
+				      run,
 				      result.entry,
 				      result.source,
 				      nbci_runner_has_text(kernel_stderr) ? kernel_stderr : NULL);
 		}
-		g_signal_emit(self,
-			      signals[SIGNAL_NOTEBOOK_FINISHED],
-			      0,
-			      display_path,
-			      (gint)result.outcome,
-			      (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC);
+		g_signal_emit(self, signals[SIGNAL_NOTEBOOK_FINISHED], 0, run);
 	}
+	g_signal_emit(self, signals[SIGNAL_RUN_FINISHED], 0);
 	return !g_cancellable_set_error_if_cancelled(cancellable, error);
+}
+
+/**
+ * nbci_runner_get_runs:
+ * @self: a runner
+ *
+ * Gets one record per notebook of the last nbci_runner_run(), in the
+ * listed order, including the notebooks that did not run.
+ *
+ * Returns: (transfer none) (element-type NbciNotebookRun): the records
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+nbci_runner_get_runs(NbciRunner *self)
+{
+	g_return_val_if_fail(NBCI_IS_RUNNER(self), NULL);
+	return self->runs;
+}
+
+/**
+ * nbci_runner_choose_kernel:
+ * @self: a runner
+ * @notebook_path: a notebook file
+ * @error: return location for a #GError
+ *
+ * Loads @notebook_path and chooses the kernelspec a run would use for it,
+ * without starting anything.
+ *
+ * Returns: (transfer full): the kernelspec name, or %NULL on error
+ *
+ * Since: 1.0
+ */
+gchar *
+nbci_runner_choose_kernel(NbciRunner *self, const gchar *notebook_path, GError **error)
+{
+	g_autofree gchar *display_path = NULL;
+	g_autoptr(NbciNotebook) notebook = NULL;
+	g_autoptr(NbciKernelspec) spec = NULL;
+
+	g_return_val_if_fail(NBCI_IS_RUNNER(self), NULL);
+	g_return_val_if_fail(notebook_path != NULL, NULL);
+
+	notebook = nbci_notebook_new_from_file(notebook_path, error);
+	if (notebook == NULL)
+		return NULL;
+	display_path = nbci_report_format_notebook_path(notebook_path);
+	spec = nbci_runner_choose_kernelspec(self, notebook, display_path, error);
+	if (spec == NULL)
+		return NULL;
+	return g_strdup(nbci_kernelspec_get_name(spec));
+}
+
+/**
+ * nbci_runner_set_parameters:
+ * @self: a runner
+ * @parameters: (nullable): the parameters to inject into every notebook,
+ *   or %NULL for none
+ *
+ * Sets the parameters that are injected into each notebook, as papermill
+ * does, before it runs.
+ *
+ * Since: 1.0
+ */
+void
+nbci_runner_set_parameters(NbciRunner *self, JsonObject *parameters)
+{
+	g_return_if_fail(NBCI_IS_RUNNER(self));
+	g_clear_pointer(&self->parameters, json_object_unref);
+	if (parameters != NULL)
+		self->parameters = json_object_ref(parameters);
+}
+
+/**
+ * nbci_runner_set_cache: (skip)
+ * @self: a runner
+ * @cache: (nullable): a cache
+ *
+ * Sets the cache of notebooks that passed.
+ */
+void
+nbci_runner_set_cache(NbciRunner *self, NbciCache *cache)
+{
+	g_return_if_fail(NBCI_IS_RUNNER(self));
+	g_clear_object(&self->cache);
+	if (cache != NULL)
+		self->cache = g_object_ref(G_OBJECT(cache));
+}
+
+/**
+ * nbci_runner_get_stopped_by_fail_fast: (skip)
+ * @self: a runner
+ *
+ * Returns: %TRUE when `fail_fast` stopped the run after a notebook failed
+ */
+gboolean
+nbci_runner_get_stopped_by_fail_fast(NbciRunner *self)
+{
+	g_return_val_if_fail(NBCI_IS_RUNNER(self), FALSE);
+	return self->stopped_by_fail_fast;
 }
 
 /**

@@ -198,6 +198,7 @@ nbci_cmd_run_build_config(NbciCmdRunOptions *options, GError **error)
 
 static void
 nbci_cmd_run_cell_failed_cb(NbciRunner *runner,
+			    NbciNotebookRun *run,
 			    JsonObject *entry,
 			    const gchar *source,
 			    const gchar *kernel_stderr,
@@ -220,25 +221,25 @@ nbci_cmd_run_cell_failed_cb(NbciRunner *runner,
 }
 
 static void
-nbci_cmd_run_notebook_started_cb(NbciRunner *runner, const gchar *notebook, gpointer user_data)
+nbci_cmd_run_notebook_started_cb(NbciRunner *runner, NbciNotebookRun *run, gpointer user_data)
 {
 	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
 
-	g_info(_("running %s"), notebook);
+	g_info(_("running %s"), nbci_notebook_run_get_notebook(run));
 	uselocale(run_locale);
 }
 
 static void
-nbci_cmd_run_notebook_finished_cb(NbciRunner *runner,
-				  const gchar *notebook,
-				  gint outcome,
-				  gdouble seconds,
-				  gpointer user_data)
+nbci_cmd_run_notebook_finished_cb(NbciRunner *runner, NbciNotebookRun *run, gpointer user_data)
 {
 	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
 
-	if (outcome == NBCI_NOTEBOOK_OUTCOME_PASSED && nbci_cli_globals.verbosity > 0)
-		nbci_console_print("%s %s (%.1f s)\n", _("PASS"), notebook, seconds);
+	if (nbci_notebook_run_get_outcome(run) == NBCI_NOTEBOOK_OUTCOME_PASSED &&
+	    nbci_cli_globals.verbosity > 0)
+		nbci_console_print("%s %s (%.1f s)\n",
+				   _("PASS"),
+				   nbci_notebook_run_get_notebook(run),
+				   nbci_notebook_run_get_seconds(run));
 	uselocale(run_locale);
 }
 
@@ -360,6 +361,8 @@ nbci_cmd_run_format_outcome(NbciNotebookOutcome outcome, guint count)
 				       count);
 	case NBCI_NOTEBOOK_OUTCOME_CANCELLED:
 		return g_strdup_printf(ngettext("%u interrupted", "%u interrupted", count), count);
+	case NBCI_NOTEBOOK_OUTCOME_SKIPPED:
+		return g_strdup_printf(ngettext("%u skipped", "%u skipped", count), count);
 	default:
 		g_assert_not_reached();
 	}
@@ -376,6 +379,7 @@ nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *repor
 	    NBCI_NOTEBOOK_OUTCOME_TIMED_OUT,
 	    NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL,
 	    NBCI_NOTEBOOK_OUTCOME_CANCELLED,
+	    NBCI_NOTEBOOK_OUTCOME_SKIPPED,
 	};
 	guint n_notebooks = nbci_runner_get_n_notebooks(runner);
 	guint n_errors = nbci_report_get_n_entries(nbci_runner_get_report(runner));
