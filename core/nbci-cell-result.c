@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include "nbci-cell-result.h"
+#include "nbci-report.h"
 
 struct _NbciCellResult {
 	GObject parent_instance;
@@ -119,11 +120,13 @@ nbci_cell_result_get_string_member(JsonObject *source, const gchar *name, const 
 }
 
 /* Builds {output_type, ename, evalue, traceback}, keeping only the strings
- * of a traceback array. */
+ * of a traceback array, capped as the report caps it: the executed
+ * notebook keeps the whole error output, and this copy only feeds the
+ * report and the log. */
 static JsonObject *
 nbci_cell_result_build_trace(const gchar *ename, const gchar *evalue, JsonObject *source)
 {
-	JsonObject *trace = json_object_new();
+	g_autoptr(JsonObject) trace = json_object_new();
 	JsonArray *traceback = json_array_new();
 	JsonNode *node = NULL;
 
@@ -144,7 +147,7 @@ nbci_cell_result_build_trace(const gchar *ename, const gchar *evalue, JsonObject
 	json_object_set_string_member(trace, "ename", ename);
 	json_object_set_string_member(trace, "evalue", evalue);
 	json_object_set_array_member(trace, "traceback", traceback);
-	return trace;
+	return nbci_report_cap_trace(trace);
 }
 
 /**
@@ -379,7 +382,8 @@ nbci_cell_result_is_failed(NbciCellResult *self)
  * Gets the error that fails the cell, as the report's `trace` object
  * `{output_type: "error", ename, evalue, traceback}`: the first IOPub
  * error output when there was one, else one built from the reply. An
- * aborted reply without an `ename` gets `ExecutionAborted`.
+ * aborted reply without an `ename` gets `ExecutionAborted`. Its strings
+ * are capped as nbci_report_cap_trace() caps them.
  *
  * Returns: (transfer none) (nullable): the error, or %NULL when the cell
  *   did not fail

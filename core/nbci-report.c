@@ -12,8 +12,16 @@
  * Each entry has the keys `cell` (index into the notebook's cells array, or
  * null when no cell is to blame), `notebook` (relative to the working
  * directory when under it, else absolute) and `trace` (the kernel's error
- * output, verbatim). Pipelines parse these keys, so they are never renamed
- * or removed; new keys may be added.
+ * output). Pipelines parse these keys, so they are never renamed or removed;
+ * new keys may be added.
+ *
+ * The trace of an entry is capped, because the report and the live log
+ * print it while the executed notebook keeps the whole error output: each
+ * string (`ename`, `evalue`, each traceback line) keeps at most
+ * %NBCI_REPORT_MAX_STRING bytes and the strings of one trace together at
+ * most %NBCI_REPORT_MAX_TRACE bytes. What is cut is replaced by a note
+ * such as `… [nbci cut 1234567 bytes]`. Strings are cut at UTF-8
+ * character boundaries and never inside an ANSI escape sequence.
  *
  * Since: 1.0
  */
@@ -23,6 +31,17 @@
 #include "nbci-error.h"
 #include "nbci-private.h"
 #include "nbci-report.h"
+
+/* Bytes an ANSI escape sequence may span before the cut point; an
+ * OSC 8 hyperlink carries a whole URL. */
+#define NBCI_REPORT_MAX_ESCAPE 4096
+
+/* Room kept for the note, so that a capped string with its note still fits
+ * in its cap and capping it again changes nothing. */
+#define NBCI_REPORT_NOTE_ROOM 96
+
+/* Resets the colour after a cut inside coloured text. */
+#define NBCI_REPORT_SGR_RESET "\x1b[0m"
 
 struct _NbciReport {
 	GObject parent_instance;
@@ -201,6 +220,264 @@ nbci_report_format_notebook_path(const gchar *path)
 	return g_utf8_make_valid(absolute, -1);
 }
 
+/* Tells whether the escape sequence at @seq, which starts with ESC, ends
+ * within its first @length bytes. */
+static gboolean
+nbci_report_escape_ends_within(const gchar *seq, gsize length)
+{
+	if (length < 2)
+		return FALSE;
+
+	/* CSI: ESC [, parameter bytes, intermediate bytes, one final byte */
+	if (seq[1] == '[') {
+		gsize i = 2;
+		while (i < length && (guchar)seq[i] >= 0x30 && (guchar)seq[i] <= 0x3f)
+			i++;
+		while (i < length && (guchar)seq[i] >= 0x20 && (guchar)seq[i] <= 0x2f)
+			i++;
+		return i < length && (guchar)seq[i] >= 0x40 && (guchar)seq[i] <= 0x7e;
+	}
+
+	/* OSC: ESC ], ended by BEL or by ESC \ */
+	if (seq[1] == ']') {
+		for (gsize i = 2; i < length; i++) {
+			if (seq[i] == '\a')
+				return TRUE;
+			if (seq[i] == '\x1b' && i + 1 < length && seq[i + 1] == '\\')
+				return TRUE;
+		}
+		return FALSE;
+	}
+
+	/* any other sequence is ESC and one byte */
+	return TRUE;
+}
+
+/* Returns where to cut @str, which is longer than @limit bytes, so that
+ * the kept head is at most @limit bytes, ends on a UTF-8 character
+ * boundary and ends outside any ANSI escape sequence. */
+static gsize
+nbci_report_find_cut(const gchar *str, gsize limit)
+{
+	gsize cut = limit;
+	gboolean moved = TRUE;
+
+	while (cut > 0 && ((guchar)str[cut] & 0xc0) == 0x80)
+		cut--;
+
+	/* The ESC nearest before the cut decides; when the cut moves to it,
+	 * the ESC before that one may open a sequence around it, such as an
+	 * OSC ended by ESC \. */
+	while (moved) {
+		moved = FALSE;
+		for (gsize i = cut; i > 0 && cut - i < NBCI_REPORT_MAX_ESCAPE; i--) {
+			if (str[i - 1] != '\x1b')
+				continue;
+			if (!nbci_report_escape_ends_within(str + i - 1, cut - (i - 1))) {
+				cut = i - 1;
+				moved = TRUE;
+			}
+			break;
+		}
+	}
+	return cut;
+}
+
+/* Appends the note that replaces @n_cut bytes. */
+static void
+nbci_report_append_note(GString *out, gsize n_cut)
+{
+	g_string_append_printf(out, "… [nbci cut %" G_GSIZE_FORMAT " bytes]", n_cut);
+}
+
+/* Returns @str cut to at most @max_bytes with the note, or %NULL when it
+ * already fits. */
+static gchar *
+nbci_report_cap_string(const gchar *str, gsize max_bytes)
+{
+	gsize length = strlen(str);
+	gsize cut;
+	GString *out;
+
+	if (length <= max_bytes)
+		return NULL;
+	cut = nbci_report_find_cut(str, max_bytes - NBCI_REPORT_NOTE_ROOM);
+	out = g_string_new_len(str, (gssize)cut);
+	if (memchr(str, '\x1b', cut) != NULL)
+		g_string_append(out, NBCI_REPORT_SGR_RESET);
+	nbci_report_append_note(out, length - cut);
+	return g_string_free(out, FALSE);
+}
+
+/* Sets the string member @name of @capped to @value capped. */
+static gsize
+nbci_report_cap_member(JsonObject *capped, const gchar *name, const gchar *value)
+{
+	g_autofree gchar *cut = nbci_report_cap_string(value, NBCI_REPORT_MAX_STRING);
+
+	json_object_set_string_member(capped, name, cut != NULL ? cut : value);
+	return cut != NULL ? strlen(cut) : strlen(value);
+}
+
+/* Copies the string lines of @traceback, each capped, keeping from the
+ * start and from the end as many as fit in @budget bytes and replacing
+ * those in between with one note line. */
+static JsonArray *
+nbci_report_cap_traceback(JsonArray *traceback, gsize budget)
+{
+	guint n = json_array_get_length(traceback);
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	gsize total = 0;
+	gsize head_bytes = 0;
+	gsize tail_bytes = 0;
+	gsize cut_bytes = 0;
+	guint head = 0;
+	guint tail = 0;
+	JsonArray *capped = json_array_new();
+
+	for (guint i = 0; i < n; i++) {
+		JsonNode *node = json_array_get_element(traceback, i);
+		const gchar *line;
+		gchar *cut;
+
+		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+			continue;
+		line = json_node_get_string(node);
+		cut = nbci_report_cap_string(line, NBCI_REPORT_MAX_STRING);
+		g_ptr_array_add(lines, cut != NULL ? cut : g_strdup(line));
+		total += strlen(g_ptr_array_index(lines, lines->len - 1));
+	}
+
+	if (total <= budget) {
+		for (guint i = 0; i < lines->len; i++)
+			json_array_add_string_element(capped, g_ptr_array_index(lines, i));
+		return capped;
+	}
+
+	/* the first lines name where the error started, the last ones the
+	 * innermost frame and the error itself */
+	budget -= MIN(budget, NBCI_REPORT_NOTE_ROOM);
+	while (head < lines->len &&
+	       head_bytes + strlen(g_ptr_array_index(lines, head)) <= budget / 2) {
+		head_bytes += strlen(g_ptr_array_index(lines, head));
+		head++;
+	}
+	while (tail < lines->len - head &&
+	       head_bytes + tail_bytes + strlen(g_ptr_array_index(lines, lines->len - 1 - tail)) <=
+		   budget) {
+		tail_bytes += strlen(g_ptr_array_index(lines, lines->len - 1 - tail));
+		tail++;
+	}
+	for (guint i = head; i < lines->len - tail; i++)
+		cut_bytes += strlen(g_ptr_array_index(lines, i));
+
+	for (guint i = 0; i < head; i++)
+		json_array_add_string_element(capped, g_ptr_array_index(lines, i));
+	if (head + tail < lines->len) {
+		g_autofree gchar *note = g_strdup_printf("… [nbci cut %" G_GSIZE_FORMAT
+							 " bytes in %u traceback lines]",
+							 cut_bytes,
+							 lines->len - head - tail);
+		json_array_add_string_element(capped, note);
+	}
+	for (guint i = lines->len - tail; i < lines->len; i++)
+		json_array_add_string_element(capped, g_ptr_array_index(lines, i));
+	return capped;
+}
+
+/* Tells whether @trace must be capped. */
+static gboolean
+nbci_report_trace_needs_cap(JsonObject *trace)
+{
+	gsize total = 0;
+	JsonNode *traceback = json_object_get_member(trace, "traceback");
+
+	for (const gchar *const *name = (const gchar *const[]){"ename", "evalue", NULL}; *name != NULL;
+	     name++) {
+		const gchar *value = nbci_json_object_get_string(trace, *name);
+		gsize length = value != NULL ? strlen(value) : 0;
+		if (length > NBCI_REPORT_MAX_STRING)
+			return TRUE;
+		total += length;
+	}
+	if (traceback == NULL || !JSON_NODE_HOLDS_ARRAY(traceback))
+		return total > NBCI_REPORT_MAX_TRACE;
+	for (guint i = 0; i < json_array_get_length(json_node_get_array(traceback)); i++) {
+		JsonNode *node = json_array_get_element(json_node_get_array(traceback), i);
+		gsize length;
+
+		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+			continue;
+		length = strlen(json_node_get_string(node));
+		if (length > NBCI_REPORT_MAX_STRING)
+			return TRUE;
+		total += length;
+	}
+	return total > NBCI_REPORT_MAX_TRACE;
+}
+
+/**
+ * nbci_report_cap_trace:
+ * @trace: an error output: `output_type`, `ename`, `evalue`, `traceback`
+ *
+ * Caps @trace for the report and the live log: each of `ename`, `evalue`
+ * and the traceback lines keeps at most %NBCI_REPORT_MAX_STRING bytes, and
+ * when the trace's strings together exceed %NBCI_REPORT_MAX_TRACE bytes,
+ * traceback lines are dropped from the middle. Each cut leaves a note
+ * such as `… [nbci cut 1234567 bytes]` that counts the bytes removed. A
+ * trace that fits is returned as it is; capping a capped trace changes
+ * nothing.
+ *
+ * Returns: (transfer full): @trace with a new reference, or a capped copy
+ *
+ * Since: 1.0
+ */
+JsonObject *
+nbci_report_cap_trace(JsonObject *trace)
+{
+	JsonObject *capped;
+	JsonNode *traceback;
+	gsize used = 0;
+	g_autoptr(GList) members = NULL;
+
+	g_return_val_if_fail(trace != NULL, NULL);
+
+	if (!nbci_report_trace_needs_cap(trace))
+		return json_object_ref(trace);
+
+	capped = json_object_new();
+	members = json_object_get_members(trace);
+	for (GList *l = members; l != NULL; l = l->next) {
+		const gchar *name = l->data;
+		if (g_strcmp0(name, "ename") != 0 && g_strcmp0(name, "evalue") != 0 &&
+		    g_strcmp0(name, "traceback") != 0)
+			json_object_set_member(capped,
+					       name,
+					       json_node_copy(json_object_get_member(trace, name)));
+	}
+	for (const gchar *const *name = (const gchar *const[]){"ename", "evalue", NULL}; *name != NULL;
+	     name++) {
+		const gchar *value = nbci_json_object_get_string(trace, *name);
+		if (value != NULL)
+			used += nbci_report_cap_member(capped, *name, value);
+		else if (json_object_has_member(trace, *name))
+			json_object_set_member(capped,
+					       *name,
+					       json_node_copy(json_object_get_member(trace, *name)));
+	}
+	traceback = json_object_get_member(trace, "traceback");
+	if (traceback != NULL && JSON_NODE_HOLDS_ARRAY(traceback)) {
+		json_object_set_array_member(
+		    capped,
+		    "traceback",
+		    nbci_report_cap_traceback(json_node_get_array(traceback),
+					      NBCI_REPORT_MAX_TRACE - MIN(used, NBCI_REPORT_MAX_TRACE)));
+	} else if (traceback != NULL) {
+		json_object_set_member(capped, "traceback", json_node_copy(traceback));
+	}
+	return capped;
+}
+
 /**
  * nbci_report_build_entry:
  * @notebook: the notebook path, as nbci_report_format_notebook_path() returns it
@@ -208,7 +485,8 @@ nbci_report_format_notebook_path(const gchar *path)
  *   is to blame
  * @trace: the error output: `output_type`, `ename`, `evalue`, `traceback`
  *
- * Builds one report entry with the fixed keys.
+ * Builds one report entry with the fixed keys. The entry's trace is @trace
+ * capped as nbci_report_cap_trace() caps it.
  *
  * Returns: (transfer full): a new entry
  *
@@ -227,7 +505,7 @@ nbci_report_build_entry(const gchar *notebook, gint cell, JsonObject *trace)
 	else
 		json_object_set_null_member(entry, "cell");
 	json_object_set_string_member(entry, "notebook", notebook);
-	json_object_set_object_member(entry, "trace", json_object_ref(trace));
+	json_object_set_object_member(entry, "trace", nbci_report_cap_trace(trace));
 	return entry;
 }
 

@@ -15,6 +15,26 @@
 
 G_BEGIN_DECLS
 
+/**
+ * NBCI_REPORT_MAX_STRING:
+ *
+ * The maximum length in bytes of each string of a report entry's trace,
+ * note included: 64 KiB.
+ *
+ * Since: 1.0
+ */
+#define NBCI_REPORT_MAX_STRING (64 * 1024)
+
+/**
+ * NBCI_REPORT_MAX_TRACE:
+ *
+ * The maximum length in bytes of the strings of a report entry's trace
+ * together, notes included: 256 KiB.
+ *
+ * Since: 1.0
+ */
+#define NBCI_REPORT_MAX_TRACE (256 * 1024)
+
 #define NBCI_TYPE_REPORT (nbci_report_get_type())
 NBCI_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE(NbciReport, nbci_report, NBCI, REPORT, GObject)
@@ -31,6 +51,9 @@ nbci_report_add_entry(NbciReport *self, JsonObject *entry);
 NBCI_AVAILABLE_IN_1_0
 JsonObject *
 nbci_report_build_entry(const gchar *notebook, gint cell, JsonObject *trace);
+NBCI_AVAILABLE_IN_1_0
+JsonObject *
+nbci_report_cap_trace(JsonObject *trace);
 NBCI_AVAILABLE_IN_1_0
 guint
 nbci_report_get_n_entries(NbciReport *self);
