@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nbci-console.h"
+#include "nbci-terminal-private.h"
 
 /* How much of a failing cell's source and of the kernel's stderr the live
  * output shows; the report keeps all of it. */
@@ -58,55 +59,11 @@ nbci_console_print(const gchar *format, ...)
 	g_mutex_unlock(&nbci_console_mutex);
 }
 
-/* Makes kernel text safe to print: removes escape sequences and control
- * characters, which a notebook could use to clear the screen, retitle the
- * terminal or forge lines in a CI log. Colour sequences (SGR, ending in
- * 'm') stay when @keep_colors is set; newlines and tabs always stay. */
+/* Makes kernel text safe to print; see nbci_terminal_sanitize(). */
 gchar *
 nbci_console_sanitize(const gchar *text, gboolean keep_colors)
 {
-	GString *clean = g_string_sized_new(strlen(text));
-
-	for (const gchar *p = text; *p != '\0'; p++) {
-		const guchar c = (guchar)*p;
-
-		if (c == 0x1b && p[1] == '[') {
-			const gchar *start = p;
-			p += 2;
-			while (*p != '\0' && !(*p >= '@' && *p <= '~'))
-				p++;
-			if (*p == '\0')
-				break;
-			if (keep_colors && *p == 'm')
-				g_string_append_len(clean, start, p - start + 1);
-			continue;
-		}
-		if (c == 0x1b && p[1] == ']') {
-			/* An operating system command ends with BEL or ESC \. */
-			p += 2;
-			while (*p != '\0' && *p != '\a' && !(*p == 0x1b && p[1] == '\\'))
-				p++;
-			if (*p == '\0')
-				break;
-			if (*p == 0x1b)
-				p++;
-			continue;
-		}
-		if (c == 0x1b) {
-			if (p[1] != '\0')
-				p++;
-			continue;
-		}
-		/* C1 control characters, U+0080 to U+009F, in UTF-8. */
-		if (c == 0xc2 && (guchar)p[1] >= 0x80 && (guchar)p[1] <= 0x9f) {
-			p++;
-			continue;
-		}
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-			continue;
-		g_string_append_c(clean, *p);
-	}
-	return g_string_free(clean, FALSE);
+	return nbci_terminal_sanitize(text, keep_colors);
 }
 
 /* Returns kernel text ready for one line: sanitized, its line breaks
