@@ -41,6 +41,32 @@ gint
 nbci_cmd_plugins(gint argc, gchar **argv);
 gint
 nbci_cmd_notify(gint argc, gchar **argv);
+
+/* The selection options that `nbci list` and `nbci run` share. */
+typedef struct {
+	gchar **exclude;
+	gchar *changed_since;
+	gchar *shard;
+} NbciCmdListSelection;
+
+void
+nbci_cmd_list_selection_clear(NbciCmdListSelection *selection);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciCmdListSelection, nbci_cmd_list_selection_clear)
+void
+nbci_cmd_list_add_selection_entries(GOptionContext *context, NbciCmdListSelection *selection);
+gboolean
+nbci_cmd_list_apply_selection(NbciCmdListSelection *selection, NbciConfig *config, GError **error);
+GPtrArray *
+nbci_cmd_list_select(NbciRunner *runner,
+		     NbciConfig *config,
+		     GCancellable *cancellable,
+		     gchar **empty_message,
+		     gint *status,
+		     GError **error);
+gint
+nbci_cmd_list(gint argc, gchar **argv);
+gint
+nbci_cmd_merge(gint argc, gchar **argv);
 guint
 nbci_cmd_notify_send(NbciNotification *notification,
 		     NbciPluginRegistry *registry,

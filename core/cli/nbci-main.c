@@ -20,6 +20,7 @@ typedef struct {
 
 static const NbciCommand nbci_commands[] = {
     {"run", nbci_cmd_run, N_("Run notebooks and write the error report")},
+    {"list", nbci_cmd_list, N_("List the notebooks a run would take and their kernels")},
     {"notify", nbci_cmd_notify, N_("Send the notifications of an existing report")},
     {"kernels", nbci_cmd_kernels, N_("List the installed kernelspecs")},
     {"plugins", nbci_cmd_plugins, N_("List the plugin modules and what they registered")},
