@@ -218,12 +218,14 @@ nbci_selection_compare_paths_cb(gconstpointer a, gconstpointer b)
 void
 nbci_selection_filter_shard(GPtrArray *notebooks, guint index, guint total)
 {
-	g_autoptr(GPtrArray) sorted = g_ptr_array_copy(notebooks, NULL, NULL);
+	g_autoptr(GPtrArray) sorted = g_ptr_array_sized_new(notebooks->len);
 	g_autoptr(GHashTable) kept = g_hash_table_new(g_direct_hash, g_direct_equal);
 
 	g_return_if_fail(total > 0 && index >= 1 && index <= total);
 
 	/* a source may list in any order, so the split sorts a copy */
+	for (guint i = 0; i < notebooks->len; i++)
+		g_ptr_array_add(sorted, g_ptr_array_index(notebooks, i));
 	g_ptr_array_sort(sorted, nbci_selection_compare_paths_cb);
 	for (guint i = 0; i < sorted->len; i++) {
 		if (nbci_selection_shard_contains(i, index, total))
@@ -233,6 +235,16 @@ nbci_selection_filter_shard(GPtrArray *notebooks, guint index, guint total)
 		if (!g_hash_table_contains(kept, g_ptr_array_index(notebooks, i - 1)))
 			g_ptr_array_remove_index(notebooks, i - 1);
 	}
+}
+
+/* Returns @bytes as a string without leading and trailing whitespace. */
+static gchar *
+nbci_selection_bytes_to_string(GBytes *bytes)
+{
+	gsize size = 0;
+	const gchar *data = g_bytes_get_data(bytes, &size);
+
+	return g_strstrip(g_strndup(data != NULL ? data : "", size));
 }
 
 /* Runs git with @args in @dir. Returns FALSE with @error set only when git
@@ -268,8 +280,7 @@ nbci_selection_run_git(const gchar *dir,
 	if (!g_subprocess_communicate(process, NULL, cancellable, output, &stderr_bytes, error))
 		return FALSE;
 	*status = g_subprocess_get_exit_status(process);
-	*error_output = g_strstrip(g_strndup(g_bytes_get_data(stderr_bytes, NULL),
-					     g_bytes_get_size(stderr_bytes)));
+	*error_output = nbci_selection_bytes_to_string(stderr_bytes);
 	return TRUE;
 }
 
@@ -313,7 +324,7 @@ nbci_selection_find_toplevel(const gchar *dir,
 			    error_output);
 		return NULL;
 	}
-	toplevel = g_strstrip(g_strndup(g_bytes_get_data(output, NULL), g_bytes_get_size(output)));
+	toplevel = nbci_selection_bytes_to_string(output);
 	toplevel_real = nbci_selection_realpath(toplevel);
 	if (toplevel_real == NULL)
 		return g_steal_pointer(&toplevel);
