@@ -93,8 +93,26 @@ static const NbciConfigKeyInfo nbci_config_keys[] = {
      .default_int = 0,
      .minimum = 0,
      .maximum = G_MAXINT32},
+    /* how the runner runs the notebooks; jobs 0 is one per CPU */
+    {"jobs",
+     NBCI_CONFIG_KIND_INT,
+     N_("a number of notebooks at once from 0 (one per CPU) to 1024"),
+     .default_int = 0,
+     .minimum = 0,
+     .maximum = 1024},
+    {"retries",
+     NBCI_CONFIG_KIND_INT,
+     N_("a number of retries from 0 to 100"),
+     .default_int = 0,
+     .minimum = 0,
+     .maximum = 100},
+    {"fail_fast", NBCI_CONFIG_KIND_BOOLEAN},
+    {"allow_errors", NBCI_CONFIG_KIND_BOOLEAN},
+    {"env", NBCI_CONFIG_KIND_STRV},
     {"report", NBCI_CONFIG_KIND_STRING, .default_string = "nbci-report.json"},
     {"output_dir", NBCI_CONFIG_KIND_STRING},
+    /* a YAML file of papermill-style parameters injected into every notebook */
+    {"parameters", NBCI_CONFIG_KIND_STRING},
     /* which notebooks run: globs, a git revision, "K/N" */
     {"exclude", NBCI_CONFIG_KIND_STRV},
     {"changed_since", NBCI_CONFIG_KIND_STRING},
@@ -533,7 +551,7 @@ nbci_config_parse_int(const NbciConfigKeyInfo *info,
 			    text);
 		return FALSE;
 	}
-	if (number < 0 && info->minimum == 0) {
+	if (number < 0 && info->minimum == 0 && g_strcmp0(info->expected, NBCI_CONFIG_SECONDS) == 0) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
