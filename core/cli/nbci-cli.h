@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "nbci-cache-private.h"
 #include "nbci-console.h"
 #include "nbci-private.h"
 
@@ -47,6 +48,9 @@ typedef struct {
 	gchar **exclude;
 	gchar *changed_since;
 	gchar *shard;
+	/* `nbci run` only */
+	gchar *cache;
+	gchar **cache_inputs;
 } NbciCmdListSelection;
 
 void
@@ -54,6 +58,10 @@ nbci_cmd_list_selection_clear(NbciCmdListSelection *selection);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciCmdListSelection, nbci_cmd_list_selection_clear)
 void
 nbci_cmd_list_add_selection_entries(GOptionContext *context, NbciCmdListSelection *selection);
+void
+nbci_cmd_list_add_cache_entries(GOptionContext *context, NbciCmdListSelection *selection);
+gboolean
+nbci_cmd_list_open_cache(NbciConfig *config, NbciCache **cache, GError **error);
 gboolean
 nbci_cmd_list_apply_selection(NbciCmdListSelection *selection, NbciConfig *config, GError **error);
 GPtrArray *
@@ -63,6 +71,8 @@ nbci_cmd_list_select(NbciRunner *runner,
 		     gchar **empty_message,
 		     gint *status,
 		     GError **error);
+gint
+nbci_cmd_list_finish_empty(NbciRunner *runner, NbciConfig *config, const gchar *message);
 gint
 nbci_cmd_list(gint argc, gchar **argv);
 gint

@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include "nbci-cache-private.h"
 #include "nbci-cli.h"
 #include "nbci-selection-private.h"
 
@@ -22,6 +23,8 @@ nbci_cmd_list_selection_clear(NbciCmdListSelection *selection)
 	g_strfreev(selection->exclude);
 	g_free(selection->changed_since);
 	g_free(selection->shard);
+	g_free(selection->cache);
+	g_strfreev(selection->cache_inputs);
 }
 
 /* Adds --exclude, --changed-since and --shard, which fill @selection. */
@@ -44,6 +47,39 @@ nbci_cmd_list_add_selection_entries(GOptionContext *context, NbciCmdListSelectio
 	};
 
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+}
+
+/* Adds --cache and --cache-inputs, which fill @selection. */
+void
+nbci_cmd_list_add_cache_entries(GOptionContext *context, NbciCmdListSelection *selection)
+{
+	GOptionEntry entries[] = {
+	    {"cache", 0, 0, G_OPTION_ARG_FILENAME, &selection->cache,
+	     N_("Skip the notebooks that passed unchanged, as recorded in FILE, and record this "
+		"run there"),
+	     N_("FILE")},
+	    {"cache-inputs", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &selection->cache_inputs,
+	     N_("Make the cache keys cover the contents of the files GLOB matches (* also "
+		"matches /), repeatable"),
+	     N_("GLOB")},
+	    {NULL},
+	};
+
+	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+}
+
+/* Opens the cache that the `cache` key names, and sets *@cache to NULL
+ * when none is named. */
+gboolean
+nbci_cmd_list_open_cache(NbciConfig *config, NbciCache **cache, GError **error)
+{
+	const gchar *path = nbci_config_get_string(config, "cache");
+
+	*cache = NULL;
+	if (path == NULL)
+		return TRUE;
+	*cache = nbci_cache_new(path, nbci_config_get_strv(config, "cache_inputs"), error);
+	return *cache != NULL;
 }
 
 /* Lets the selection options override the configuration. */
@@ -69,6 +105,12 @@ nbci_cmd_list_apply_selection(NbciCmdListSelection *selection, NbciConfig *confi
 			return FALSE;
 		nbci_config_set_string(config, "shard", selection->shard);
 	}
+	if (selection->cache != NULL)
+		nbci_config_set_string(config, "cache", selection->cache);
+	if (selection->cache_inputs != NULL)
+		nbci_config_set_strv(config,
+				     "cache_inputs",
+				     (const gchar *const *)selection->cache_inputs);
 	return TRUE;
 }
 
@@ -112,6 +154,20 @@ nbci_cmd_list_select(NbciRunner *runner,
 		return NULL;
 	}
 	return g_steal_pointer(&notebooks);
+}
+
+/* Ends a run whose selection left no notebook: it writes the empty
+ * report, which `nbci merge` of all shards expects, and prints why. */
+gint
+nbci_cmd_list_finish_empty(NbciRunner *runner, NbciConfig *config, const gchar *message)
+{
+	const gchar *report_path = nbci_config_get_string(config, "report");
+	g_autoptr(GError) error = NULL;
+
+	if (!nbci_report_save(nbci_runner_get_report(runner), report_path, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	nbci_console_print("%s\n", message);
+	return NBCI_EXIT_OK;
 }
 
 static NbciConfig *
