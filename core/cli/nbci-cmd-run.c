@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nbci-cli.h"
+#include "nbci-parameters-private.h"
 
 #define NBCI_CMD_RUN_CONFIG_DEFAULT "configuration.yml"
 
@@ -24,12 +25,21 @@ typedef struct {
 	gchar *report_path;
 	gchar *kernel;
 	gchar *output_dir;
+	gchar *parameters_path;
+	/* NAME, VALUE, NAME, ... from -p, pointing into argv */
+	GPtrArray *parameters;
 	gint timeout;
 	gint startup_timeout;
 	gint notebook_timeout;
+	gint jobs;
+	gint retries;
+	gboolean fail_fast;
+	gboolean allow_errors;
+	gchar **env;
 	gboolean no_notify;
 	gboolean notify_strict;
 	gchar **paths;
+	NbciCmdListSelection selection;
 } NbciCmdRunOptions;
 
 /* The state shared between the main thread, which waits for SIGINT and
@@ -51,7 +61,11 @@ nbci_cmd_run_options_clear(NbciCmdRunOptions *options)
 	g_free(options->report_path);
 	g_free(options->kernel);
 	g_free(options->output_dir);
+	g_free(options->parameters_path);
+	g_clear_pointer(&options->parameters, g_ptr_array_unref);
+	g_strfreev(options->env);
 	g_strfreev(options->paths);
+	nbci_cmd_list_selection_clear(&options->selection);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NbciCmdRunOptions, nbci_cmd_run_options_clear)
@@ -113,6 +127,92 @@ nbci_cmd_run_check_not_empty(const gchar *option, const gchar *value, GError **e
 	return TRUE;
 }
 
+/* GOption gives an option one value, so `-p NAME VALUE` (also written
+ * `--parameter NAME VALUE`, `--parameter=NAME VALUE` or `-pNAME VALUE`) is
+ * taken out of @argv before GOption parses the rest. The NAME and VALUE
+ * pairs are appended to @pairs in command-line order. */
+static gboolean
+nbci_cmd_run_take_parameters(gint *argc, gchar **argv, GPtrArray *pairs, GError **error)
+{
+	gint kept = 1;
+	gint i = 1;
+
+	while (i < *argc) {
+		const gchar *arg = argv[i];
+		const gchar *name = NULL;
+
+		if (g_strcmp0(arg, "--") == 0) {
+			while (i < *argc)
+				argv[kept++] = argv[i++];
+			break;
+		}
+		if (g_strcmp0(arg, "-p") == 0 || g_strcmp0(arg, "--parameter") == 0) {
+			if (i + 1 < *argc)
+				name = argv[++i];
+		} else if (g_str_has_prefix(arg, "--parameter=")) {
+			name = arg + strlen("--parameter=");
+		} else if (g_str_has_prefix(arg, "-p")) {
+			name = arg + strlen("-p");
+		} else {
+			argv[kept++] = argv[i++];
+			continue;
+		}
+		if (name == NULL || i + 1 >= *argc) {
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_INVALID_CONFIG,
+				    _("%s needs a parameter NAME and a VALUE, as in -p alpha 0.5"),
+				    arg);
+			return FALSE;
+		}
+		g_ptr_array_add(pairs, (gpointer)name);
+		g_ptr_array_add(pairs, argv[i + 1]);
+		i += 2;
+	}
+	*argc = kept;
+	argv[kept] = NULL;
+	return TRUE;
+}
+
+/* Only reached for a -p that nbci_cmd_run_take_parameters() did not see,
+ * such as one grouped with other short options. */
+static gboolean
+nbci_cmd_run_parameter_cb(const gchar *option_name,
+			  const gchar *value,
+			  gpointer data,
+			  GError **error)
+{
+	g_set_error(error,
+		    G_OPTION_ERROR,
+		    G_OPTION_ERROR_BAD_VALUE,
+		    _("%s takes a parameter NAME and a VALUE as separate arguments, as in "
+		      "-p alpha 0.5; do not group it with other options"),
+		    option_name);
+	return FALSE;
+}
+
+/* Builds the parameters from the file the configuration names, then the
+ * -p values on top, as papermill lets -p win over -f. Returns an empty
+ * object when there are none. */
+static JsonObject *
+nbci_cmd_run_build_parameters(NbciCmdRunOptions *options, NbciConfig *config, GError **error)
+{
+	const gchar *path = nbci_config_get_string(config, "parameters");
+	g_autoptr(JsonObject) parameters = json_object_new();
+
+	if (path != NULL && !nbci_parameters_add_file(parameters, path, error))
+		return NULL;
+	for (guint i = 0; options->parameters != NULL && i + 1 < options->parameters->len;
+	     i += 2) {
+		if (!nbci_parameters_add_string(parameters,
+						g_ptr_array_index(options->parameters, i),
+						g_ptr_array_index(options->parameters, i + 1),
+						error))
+			return NULL;
+	}
+	return g_steal_pointer(&parameters);
+}
+
 /* Checks that the report and the executed notebooks can be written before
  * any notebook runs, so that a typo never costs a whole run. */
 static gboolean
@@ -157,6 +257,59 @@ nbci_cmd_run_check_outputs(NbciConfig *config, GError **error)
 	return TRUE;
 }
 
+/* Applies --jobs, --retries, --fail-fast, --allow-errors and --env over the
+ * configuration file, and checks the `env` list of both. */
+static gboolean
+nbci_cmd_run_apply_runner_options(NbciConfig *config, NbciCmdRunOptions *options, GError **error)
+{
+	const gchar *const *file_env = nbci_config_get_strv(config, "env");
+	g_autoptr(GStrvBuilder) env = g_strv_builder_new();
+	g_auto(GStrv) merged = NULL;
+
+	if (options->jobs != NBCI_CMD_RUN_UNSET) {
+		if (options->jobs < 0 || options->jobs > 1024) {
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_INVALID_CONFIG,
+				    _("--jobs must be from 0 (one notebook per CPU) to 1024, got %d"),
+				    options->jobs);
+			return FALSE;
+		}
+		nbci_config_set_int(config, "jobs", options->jobs);
+	}
+	if (options->retries != NBCI_CMD_RUN_UNSET) {
+		if (options->retries < 0 || options->retries > 100) {
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_INVALID_CONFIG,
+				    _("--retries must be from 0 to 100, got %d"),
+				    options->retries);
+			return FALSE;
+		}
+		nbci_config_set_int(config, "retries", options->retries);
+	}
+	if (options->fail_fast)
+		nbci_config_set_boolean(config, "fail_fast", TRUE);
+	if (options->allow_errors)
+		nbci_config_set_boolean(config, "allow_errors", TRUE);
+
+	/* --env adds to the file's list; a later NAME wins */
+	for (guint i = 0; file_env != NULL && file_env[i] != NULL; i++) {
+		if (!nbci_runner_check_env_assignment("env", file_env[i], error))
+			return FALSE;
+		g_strv_builder_add(env, file_env[i]);
+	}
+	for (guint i = 0; options->env != NULL && options->env[i] != NULL; i++) {
+		if (!nbci_runner_check_env_assignment("--env", options->env[i], error))
+			return FALSE;
+		g_strv_builder_add(env, options->env[i]);
+	}
+	merged = g_strv_builder_end(env);
+	if (options->env != NULL)
+		nbci_config_set_strv(config, "env", (const gchar *const *)merged);
+	return TRUE;
+}
+
 /* Loads the configuration file, then lets the command line override it. */
 static NbciConfig *
 nbci_cmd_run_build_config(NbciCmdRunOptions *options, GError **error)
@@ -187,12 +340,20 @@ nbci_cmd_run_build_config(NbciCmdRunOptions *options, GError **error)
 		nbci_config_set_string(config, "kernel", options->kernel);
 	if (options->output_dir != NULL)
 		nbci_config_set_string(config, "output_dir", options->output_dir);
+	if (!nbci_cmd_list_apply_selection(&options->selection, config, error))
+		return NULL;
 	if (options->timeout != NBCI_CMD_RUN_UNSET)
 		nbci_config_set_int(config, "timeout", options->timeout);
 	if (options->startup_timeout != NBCI_CMD_RUN_UNSET)
 		nbci_config_set_int(config, "startup_timeout", options->startup_timeout);
 	if (options->notebook_timeout != NBCI_CMD_RUN_UNSET)
 		nbci_config_set_int(config, "notebook_timeout", options->notebook_timeout);
+	if (!nbci_cmd_run_apply_runner_options(config, options, error))
+		return NULL;
+	if (!nbci_cmd_run_check_not_empty("--parameters", options->parameters_path, error))
+		return NULL;
+	if (options->parameters_path != NULL)
+		nbci_config_set_string(config, "parameters", options->parameters_path);
 	return g_steal_pointer(&config);
 }
 
@@ -368,6 +529,19 @@ nbci_cmd_run_format_outcome(NbciNotebookOutcome outcome, guint count)
 	}
 }
 
+static guint
+nbci_cmd_run_count_passed_on_retry(NbciRunner *runner)
+{
+	GPtrArray *runs = nbci_runner_get_runs(runner);
+	guint count = 0;
+
+	for (guint i = 0; i < runs->len; i++) {
+		if (nbci_notebook_run_get_passed_on_retry(g_ptr_array_index(runs, i)))
+			count++;
+	}
+	return count;
+}
+
 static void
 nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *report_path)
 {
@@ -399,11 +573,30 @@ nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *repor
 		guint count = nbci_runner_get_n_outcome(runner, outcomes[i]);
 		g_autofree gchar *label = NULL;
 
+		/* fail_fast stops notebooks without failing them, and says so
+		 * even when none was running */
+		if (outcomes[i] == NBCI_NOTEBOOK_OUTCOME_CANCELLED &&
+		    nbci_runner_get_stopped_by_fail_fast(runner)) {
+			label = g_strdup_printf(ngettext("%u stopped by --fail-fast",
+							 "%u stopped by --fail-fast",
+							 count),
+						count);
+			g_string_append_printf(line, ", %s", label);
+			continue;
+		}
 		if (count == 0 && outcomes[i] != NBCI_NOTEBOOK_OUTCOME_PASSED &&
 		    outcomes[i] != NBCI_NOTEBOOK_OUTCOME_FAILED)
 			continue;
 		label = nbci_cmd_run_format_outcome(outcomes[i], count);
 		g_string_append_printf(line, ", %s", label);
+	}
+	if (nbci_cmd_run_count_passed_on_retry(runner) > 0) {
+		guint n_retried = nbci_cmd_run_count_passed_on_retry(runner);
+		g_string_append_printf(line,
+				       ngettext(" (%u passed on a retry)",
+						" (%u passed on a retry)",
+						n_retried),
+				       n_retried);
 	}
 	g_string_append_printf(line,
 			       ngettext("; %u error in %s\n", "; %u errors in %s\n", n_errors),
@@ -503,6 +696,8 @@ nbci_cmd_run(gint argc, gchar **argv)
 	    .timeout = NBCI_CMD_RUN_UNSET,
 	    .startup_timeout = NBCI_CMD_RUN_UNSET,
 	    .notebook_timeout = NBCI_CMD_RUN_UNSET,
+	    .jobs = NBCI_CMD_RUN_UNSET,
+	    .retries = NBCI_CMD_RUN_UNSET,
 	};
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_path,
@@ -519,8 +714,27 @@ nbci_cmd_run(gint argc, gchar **argv)
 	     N_("SECONDS")},
 	    {"notebook-timeout", 0, 0, G_OPTION_ARG_INT, &options.notebook_timeout,
 	     N_("Stop a notebook after SECONDS in all (default: 0, no limit)"), N_("SECONDS")},
+	    {"jobs", 'j', 0, G_OPTION_ARG_INT, &options.jobs,
+	     N_("Run N notebooks at once, each on its own kernel (default: 0, one per CPU)"),
+	     N_("N")},
+	    {"retries", 0, 0, G_OPTION_ARG_INT, &options.retries,
+	     N_("Run a notebook that failed, timed out or killed its kernel up to N more times "
+		"on a fresh kernel (default: 0)"), N_("N")},
+	    {"fail-fast", 0, 0, G_OPTION_ARG_NONE, &options.fail_fast,
+	     N_("Stop the run after the first notebook that fails for good"), NULL},
+	    {"allow-errors", 0, 0, G_OPTION_ARG_NONE, &options.allow_errors,
+	     N_("Run every cell even after one fails, and report each failing cell"), NULL},
+	    {"env", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.env,
+	     N_("Add NAME=VALUE to the kernels' environment (repeatable)"), N_("NAME=VALUE")},
 	    {"output-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.output_dir,
 	     N_("Write every executed notebook into DIR, keeping the folder structure"), N_("DIR")},
+	    {"parameter", 'p', 0, G_OPTION_ARG_CALLBACK, nbci_cmd_run_parameter_cb,
+	     N_("Set the notebook parameter NAME to the next argument, VALUE, typed as "
+		"papermill types it: True, False, None, int, float, else text (repeatable)"),
+	     N_("NAME")},
+	    {"parameters", 0, 0, G_OPTION_ARG_FILENAME, &options.parameters_path,
+	     N_("Read notebook parameters from the YAML mapping in FILE; -p values win"),
+	     N_("FILE")},
 	    {"no-notify", 0, 0, G_OPTION_ARG_NONE, &options.no_notify,
 	     N_("Send no notification, whatever the configuration switches on (for the shards "
 		"of a sharded run)"), NULL},
@@ -536,11 +750,14 @@ nbci_cmd_run(gint argc, gchar **argv)
 	g_autoptr(NbciConfig) config = NULL;
 	g_autoptr(NbciPluginRegistry) registry = NULL;
 	g_autoptr(NbciRunner) runner = NULL;
+	g_autoptr(JsonObject) parameters = NULL;
 	g_autoptr(GPtrArray) notebooks = NULL;
 	g_autoptr(GCancellable) cancellable = g_cancellable_new();
 	g_autoptr(NbciCmdRunTempDir) copy_dir = NULL;
+	g_autoptr(NbciCache) cache = NULL;
+	g_autofree gchar *empty_message = NULL;
 	NbciCmdRunState state = {0};
-	gint status;
+	gint status = NBCI_EXIT_OK;
 
 	g_option_context_set_summary(context,
 				     _("Runs each notebook found in PATHs (files or folders; by "
@@ -555,7 +772,12 @@ nbci_cmd_run(gint argc, gchar **argv)
 					   "--notify-strict), 130 or 143 interrupted by SIGINT or "
 					   "SIGTERM."));
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+	nbci_cmd_list_add_selection_entries(context, &options.selection);
+	nbci_cmd_list_add_cache_entries(context, &options.selection);
 	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), GETTEXT_PACKAGE);
+	options.parameters = g_ptr_array_new();
+	if (!nbci_cmd_run_take_parameters(&argc, argv, options.parameters, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 
@@ -575,17 +797,21 @@ nbci_cmd_run(gint argc, gchar **argv)
 	}
 
 	runner = nbci_runner_new(config, registry);
-	notebooks = nbci_runner_list_notebooks(runner, cancellable, &error);
-	if (notebooks == NULL) {
-		return nbci_cli_fail(error,
-				     g_error_matches(error, NBCI_ERROR, NBCI_ERROR_NOT_FOUND)
-					 ? NBCI_EXIT_NOTHING_RAN
-					 : NBCI_EXIT_USAGE);
-	}
-	if (notebooks->len == 0) {
-		fprintf(stderr, _("error: no notebook (*.ipynb) found in the folders to search\n"));
-		return NBCI_EXIT_NOTHING_RAN;
-	}
+	parameters = nbci_cmd_run_build_parameters(&options, config, &error);
+	if (parameters == NULL)
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (json_object_get_size(parameters) > 0)
+		nbci_runner_set_parameters(runner, parameters);
+	if (!nbci_cmd_list_open_cache(config, &cache, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	notebooks =
+	    nbci_cmd_list_select(runner, config, cancellable, &empty_message, &status, &error);
+	if (notebooks == NULL)
+		return nbci_cli_fail(error, status);
+	if (notebooks->len == 0)
+		return nbci_cmd_list_finish_empty(runner, config, empty_message);
+	if (cache != NULL)
+		nbci_runner_set_cache(runner, cache);
 
 	g_signal_connect(runner, "cell-failed", G_CALLBACK(nbci_cmd_run_cell_failed_cb), NULL);
 	g_signal_connect(runner,
@@ -608,6 +834,12 @@ nbci_cmd_run(gint argc, gchar **argv)
 	if (!nbci_report_save(nbci_runner_get_report(runner), report_path, &error)) {
 		g_clear_error(&state.error);
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	}
+
+	/* an interrupted run records what passed before the signal */
+	if (cache != NULL && !nbci_cache_save(cache, &error)) {
+		g_warning("%s", error->message);
+		g_clear_error(&error);
 	}
 	nbci_cmd_run_print_summary(runner, notebooks->len, report_path);
 
