@@ -118,4 +118,10 @@ NBCI_PRIVATE_API
 gboolean
 nbci_runner_get_stopped_by_fail_fast(NbciRunner *self);
 
+/* Checks one NAME=VALUE given by @option (`env` or --env) for the kernels'
+ * environment; nbci's own secrets are rejected. */
+NBCI_PRIVATE_API
+gboolean
+nbci_runner_check_env_assignment(const gchar *option, const gchar *assignment, GError **error);
+
 G_END_DECLS

@@ -24,6 +24,8 @@
 
 #include "config.h"
 
+#include <locale.h>
+
 #include "nbci-cell-executor.h"
 #include "nbci-error.h"
 #include "nbci-kernelspec.h"
@@ -797,18 +799,89 @@ nbci_runner_is_secret_var(const gchar *assignment)
 	return FALSE;
 }
 
-/* The kernel inherits nbci's environment without nbci's own secrets. */
-static gchar **
-nbci_runner_build_kernel_environ(void)
+/**
+ * nbci_runner_check_env_assignment: (skip)
+ * @option: how the user gave @assignment, such as `--env`
+ * @assignment: a NAME=VALUE for the kernel's environment
+ * @error: return location for a #GError
+ *
+ * Checks one assignment of `env` or `--env`: the value may contain '=', the
+ * name must be a valid variable name and must not be one of nbci's own
+ * secrets, which never reach a kernel. Messages never show the value.
+ *
+ * Returns: %TRUE when @assignment can be passed to kernels
+ */
+gboolean
+nbci_runner_check_env_assignment(const gchar *option, const gchar *assignment, GError **error)
 {
+	const gchar *equals;
+	g_autofree gchar *name = NULL;
+
+	g_return_val_if_fail(option != NULL, FALSE);
+	g_return_val_if_fail(assignment != NULL, FALSE);
+
+	equals = strchr(assignment, '=');
+	if (equals == NULL) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    _("%s %s is missing the '=': write NAME=VALUE"),
+			    option,
+			    assignment);
+		return FALSE;
+	}
+	name = g_strndup(assignment, equals - assignment);
+	if (name[0] == '\0' || g_ascii_isdigit(name[0]) ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
+		strlen(name)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    _("%s: invalid variable name \"%s\"; a name is letters, digits and _, "
+			      "not starting with a digit"),
+			    option,
+			    name);
+		return FALSE;
+	}
+	if (nbci_runner_is_secret_var(assignment)) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    _("%s: refusing to pass %s to the kernel: it is one of nbci's own "
+			      "secrets, which never reach a notebook"),
+			    option,
+			    name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The kernel inherits nbci's environment without nbci's own secrets, with
+ * the assignments of `env` added. */
+static gchar **
+nbci_runner_build_kernel_environ(NbciRunner *self, GError **error)
+{
+	const gchar *const *extra = nbci_config_get_strv(self->config, "env");
 	g_auto(GStrv) environ = g_get_environ();
 	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	g_auto(GStrv) envp = NULL;
 
 	for (guint i = 0; environ[i] != NULL; i++) {
 		if (!nbci_runner_is_secret_var(environ[i]))
 			g_strv_builder_add(builder, environ[i]);
 	}
-	return g_strv_builder_end(builder);
+	envp = g_strv_builder_end(builder);
+	for (guint i = 0; extra != NULL && extra[i] != NULL; i++) {
+		const gchar *equals;
+		g_autofree gchar *name = NULL;
+
+		if (!nbci_runner_check_env_assignment("env", extra[i], error))
+			return NULL;
+		equals = strchr(extra[i], '=');
+		name = g_strndup(extra[i], equals - extra[i]);
+		envp = g_environ_setenv(envp, name, equals + 1, TRUE);
+	}
+	return g_steal_pointer(&envp);
 }
 
 static JsonObject *
@@ -867,12 +940,89 @@ nbci_runner_is_blank(const gchar *text)
 	return TRUE;
 }
 
+/* Where the time limit of a cell comes from, for the timeout entry. */
+typedef enum {
+	NBCI_RUNNER_LIMIT_OPTION,
+	NBCI_RUNNER_LIMIT_NOTEBOOK,
+	NBCI_RUNNER_LIMIT_CELL,
+} NbciRunnerLimitSource;
+
+static const gchar *
+nbci_runner_limit_source_to_string(NbciRunnerLimitSource source)
+{
+	switch (source) {
+	case NBCI_RUNNER_LIMIT_NOTEBOOK:
+		return "the notebook's metadata.execution.timeout";
+	case NBCI_RUNNER_LIMIT_CELL:
+		return "the cell's metadata.execution.timeout";
+	default:
+		return "--timeout or `timeout`";
+	}
+}
+
+/* Reads metadata.execution.@name of a notebook or cell metadata object.
+ * Returns NULL when it is not there. */
+static JsonNode *
+nbci_runner_get_execution_member(JsonObject *metadata, const gchar *name)
+{
+	JsonObject *execution = nbci_json_object_get_object(metadata, "execution");
+
+	if (execution == NULL || !json_object_has_member(execution, name))
+		return NULL;
+	return json_object_get_member(execution, name);
+}
+
+/* Reads a `timeout` in seconds from metadata.execution; 0 means no limit.
+ * A value that is not a non-negative number is ignored with a warning. */
+static gboolean
+nbci_runner_get_metadata_timeout(JsonObject *metadata,
+				 const gchar *display_path,
+				 const gchar *where,
+				 gint64 *seconds)
+{
+	JsonNode *node = nbci_runner_get_execution_member(metadata, "timeout");
+	gdouble value;
+
+	if (node == NULL)
+		return FALSE;
+	if (JSON_NODE_HOLDS_VALUE(node) && (json_node_get_value_type(node) == G_TYPE_INT64 ||
+					    json_node_get_value_type(node) == G_TYPE_DOUBLE)) {
+		value = json_node_get_double(node);
+		if (value >= 0 && value <= G_MAXINT32) {
+			/* a fraction of a second rounds up */
+			*seconds = (gint64)value + ((gdouble)(gint64)value < value ? 1 : 0);
+			return TRUE;
+		}
+	}
+	g_warning("%s: %s metadata.execution.timeout is not a number of seconds from 0 "
+		  "(no limit) to %d; ignoring it",
+		  display_path,
+		  where,
+		  G_MAXINT32);
+	return FALSE;
+}
+
+/* Reads metadata.execution.allow_errors of the notebook; FALSE when it is
+ * not there or not a boolean. */
+static gboolean
+nbci_runner_get_metadata_allow_errors(JsonObject *metadata, const gchar *display_path)
+{
+	JsonNode *node = nbci_runner_get_execution_member(metadata, "allow_errors");
+
+	if (node == NULL)
+		return FALSE;
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_BOOLEAN)
+		return json_node_get_boolean(node);
+	g_warning("%s: metadata.execution.allow_errors is not true or false; ignoring it",
+		  display_path);
+	return FALSE;
+}
+
 /* The time left for the next cell: the cell limit, cut to what remains of
  * the notebook limit. Returns FALSE when the notebook limit has passed. */
 static gboolean
-nbci_runner_get_cell_timeout(NbciRunner *self, gint64 deadline, guint *timeout_ms)
+nbci_runner_get_cell_timeout(gint64 cell_seconds, gint64 deadline, guint *timeout_ms)
 {
-	gint64 cell_seconds = nbci_config_get_int(self->config, "timeout");
 	guint64 limit_ms = cell_seconds > 0 ? (guint64)cell_seconds * 1000 : 0;
 
 	if (deadline > 0) {
@@ -903,29 +1053,231 @@ nbci_runner_set_notebook_timeout(NbciRunner *self,
 	nbci_runner_set_error_result(result, display_path, (gint)cell, error);
 }
 
-/* Executes the code cells of @notebook in order until one fails. */
+/* Makes the executor's timeout message name where the cell limit came
+ * from and its value. */
 static void
-nbci_runner_execute_cells(NbciRunner *self,
-			  NbciNotebook *notebook,
-			  NbciCellExecutor *executor,
-			  const gchar *display_path,
-			  NbciRunnerResult *result,
-			  GCancellable *cancellable)
+nbci_runner_name_cell_limit(GError *error, gint64 seconds, NbciRunnerLimitSource source)
 {
+	const gchar *generic = "(the cell time limit)";
+	const gchar *found = strstr(error->message, generic);
+	g_autofree gchar *named = NULL;
+	g_autofree gchar *message = NULL;
+
+	named = g_strdup_printf("(%" G_GINT64_FORMAT " s, set by %s)",
+				seconds,
+				nbci_runner_limit_source_to_string(source));
+	if (found != NULL) {
+		message = g_strdup_printf("%.*s%s%s",
+					  (gint)(found - error->message),
+					  error->message,
+					  named,
+					  found + strlen(generic));
+	} else {
+		message = g_strdup_printf("%s %s", error->message, named);
+	}
+	g_free(error->message);
+	error->message = g_steal_pointer(&message);
+}
+
+/* One failing cell of an attempt, for the report and the cell-failed
+ * signal. */
+typedef struct {
+	JsonObject *entry;
+	gchar *source;
+} NbciRunnerFailure;
+
+static void
+nbci_runner_failure_free(NbciRunnerFailure *failure)
+{
+	json_object_unref(failure->entry);
+	g_free(failure->source);
+	g_free(failure);
+}
+
+typedef struct _NbciRunnerContext NbciRunnerContext;
+
+/* One listed notebook. The worker threads fill in the attempt fields while
+ * they own the job; the calling thread reads them once the worker posted
+ * its event, and alone touches @run. */
+typedef struct {
+	NbciRunnerContext *ctx;
+	NbciNotebookPath *path;
+	NbciNotebookRun *run;
+	gchar *display_path;
+	guint attempt;		 /* from 1 */
+	gboolean may_retry;	 /* a failure of this attempt is retried */
+	gboolean started;	 /* notebook-started was emitted for this attempt */
+	gboolean finished;	 /* the final outcome is known */
+	gboolean interrupted;	 /* the caller cancelled the run while it ran */
+	gboolean retried_failed; /* an earlier attempt failed */
+	/* the current attempt */
+	NbciNotebook *notebook;
+	NbciCellExecutor *executor;
+	gchar *kernel_name;
+	gchar *cache_key;
+	gchar *skip_reason;
+	NbciRunnerResult result;
+	GPtrArray *failures; /* of NbciRunnerFailure, kept until the attempt ends */
+	gchar *kernel_stderr;
+	gchar *executed_path;
+	gboolean executed; /* its cells' turn came */
+	gint64 busy_usec;
+	gint64 ready_time;
+} NbciRunnerJob;
+
+static void
+nbci_runner_job_reset(NbciRunnerJob *job)
+{
+	g_clear_object(&job->notebook);
+	if (job->executor != NULL)
+		nbci_cell_executor_shutdown(job->executor);
+	g_clear_object(&job->executor);
+	g_clear_pointer(&job->kernel_name, g_free);
+	g_clear_pointer(&job->cache_key, g_free);
+	g_clear_pointer(&job->skip_reason, g_free);
+	nbci_runner_result_clear(&job->result);
+	job->result.outcome = NBCI_NOTEBOOK_OUTCOME_PASSED;
+	job->result.running_cell = -1;
+	g_ptr_array_set_size(job->failures, 0);
+	g_clear_pointer(&job->kernel_stderr, g_free);
+	g_clear_pointer(&job->executed_path, g_free);
+	job->executed = FALSE;
+	job->started = FALSE;
+	job->busy_usec = 0;
+	job->ready_time = 0;
+}
+
+static void
+nbci_runner_job_free(NbciRunnerJob *job)
+{
+	nbci_runner_job_reset(job);
+	g_ptr_array_unref(job->failures);
+	g_free(job->display_path);
+	g_free(job);
+}
+
+typedef enum {
+	NBCI_RUNNER_EVENT_READY,
+	NBCI_RUNNER_EVENT_STARTED,
+	NBCI_RUNNER_EVENT_CELL_FAILED,
+	NBCI_RUNNER_EVENT_DONE,
+} NbciRunnerEventKind;
+
+/* What a worker tells the calling thread. */
+typedef struct {
+	NbciRunnerEventKind kind;
+	NbciRunnerJob *job;
+	NbciRunnerFailure *failure; /* CELL_FAILED only */
+} NbciRunnerEvent;
+
+struct _NbciRunnerContext {
+	NbciRunner *self;
+	GAsyncQueue *events;	   /* of NbciRunnerEvent */
+	GCancellable *cancellable; /* the caller's, or fail_fast's */
+	GCancellable *caller_cancellable;
+	GThreadPool *start_pool;
+	GThreadPool *execute_pool;
+	locale_t locale; /* the caller's, which the workers use for messages */
+	GType executor_type;
+	gchar **envp;
+	guint jobs;
+	guint retries;
+	gboolean allow_errors;
+	gboolean fail_fast;
+	GPtrArray *all_jobs; /* of NbciRunnerJob, listed order */
+	GQueue pending;	     /* jobs whose next attempt waits for a kernel */
+	guint n_ahead;	     /* kernels starting or ready, not executing */
+	guint n_active;	     /* jobs owned by a worker */
+	guint next_report;   /* the first job whose entries are not in the report */
+};
+
+static void
+nbci_runner_post(NbciRunnerContext *ctx,
+		 NbciRunnerEventKind kind,
+		 NbciRunnerJob *job,
+		 NbciRunnerFailure *failure)
+{
+	NbciRunnerEvent *event = g_new0(NbciRunnerEvent, 1);
+
+	event->kind = kind;
+	event->job = job;
+	event->failure = failure;
+	g_async_queue_push(ctx->events, event);
+}
+
+/* Records a failing cell: at once when this attempt is the last one,
+ * else when the attempt ends and is not retried. */
+static void
+nbci_runner_add_failure(NbciRunnerJob *job, JsonObject *entry, const gchar *source)
+{
+	NbciRunnerFailure *failure = g_new0(NbciRunnerFailure, 1);
+
+	failure->entry = json_object_ref(entry);
+	failure->source = g_strdup(source);
+	if (job->may_retry)
+		g_ptr_array_add(job->failures, failure);
+	else
+		nbci_runner_post(job->ctx, NBCI_RUNNER_EVENT_CELL_FAILED, job, failure);
+}
+
+static JsonObject *
+nbci_runner_build_cell_entry(NbciNotebook *notebook,
+			     const gchar *display_path,
+			     guint cell,
+			     NbciCellResult *cell_result,
+			     JsonObject *trace)
+{
+	JsonObject *entry = nbci_report_build_entry(display_path, (gint)cell, trace);
+
+	if (nbci_notebook_get_cell_id(notebook, cell) != NULL)
+		json_object_set_string_member(entry,
+					      "cell_id",
+					      nbci_notebook_get_cell_id(notebook, cell));
+	if (cell_result != NULL && nbci_cell_result_get_execution_count(cell_result) >= 0) {
+		json_object_set_int_member(entry,
+					   "execution_count",
+					   nbci_cell_result_get_execution_count(cell_result));
+	}
+	return entry;
+}
+
+/* Executes the code cells of the job's notebook in order until one fails,
+ * or all of them when errors are allowed. */
+static void
+nbci_runner_execute_cells(NbciRunnerJob *job, GCancellable *cancellable)
+{
+	NbciRunner *self = job->ctx->self;
+	NbciNotebook *notebook = job->notebook;
+	NbciRunnerResult *result = &job->result;
+	const gchar *display_path = job->display_path;
+	JsonObject *nb_metadata = nbci_notebook_get_metadata(notebook);
 	gint64 deadline = 0;
 	gint64 notebook_seconds = nbci_config_get_int(self->config, "notebook_timeout");
+	gint64 default_seconds = nbci_config_get_int(self->config, "timeout");
+	NbciRunnerLimitSource default_source = NBCI_RUNNER_LIMIT_OPTION;
+	gboolean allow_errors = job->ctx->allow_errors;
+	gboolean any_failed = FALSE;
 	g_autoptr(NbciOutputs) outputs = nbci_outputs_new();
 
 	if (notebook_seconds > 0)
 		deadline = g_get_monotonic_time() + notebook_seconds * G_USEC_PER_SEC;
+	if (nbci_runner_get_metadata_timeout(nb_metadata, display_path, "the notebook's",
+					     &default_seconds))
+		default_source = NBCI_RUNNER_LIMIT_NOTEBOOK;
+	if (nbci_runner_get_metadata_allow_errors(nb_metadata, display_path))
+		allow_errors = TRUE;
 
 	for (guint i = 0; i < nbci_notebook_get_n_cells(notebook); i++) {
 		guint timeout_ms = 0;
-		gboolean allow_errors = FALSE;
+		gboolean raises = FALSE;
+		gint64 cell_seconds = default_seconds;
+		NbciRunnerLimitSource cell_source = default_source;
 		NbciExecuteFlags flags = NBCI_EXECUTE_FLAG_NONE;
+		JsonObject *cell_metadata;
 		JsonArray *cell_outputs;
 		g_autofree gchar *source = NULL;
 		g_autoptr(NbciCellResult) cell_result = NULL;
+		g_autoptr(JsonObject) entry = NULL;
 		g_autoptr(GError) error = NULL;
 
 		if (g_strcmp0(nbci_notebook_get_cell_type(notebook, i), "code") != 0)
@@ -935,20 +1287,27 @@ nbci_runner_execute_cells(NbciRunner *self,
 		source = nbci_notebook_dup_cell_source(notebook, i);
 		if (nbci_runner_is_blank(source))
 			continue;
-		if (!nbci_runner_get_cell_timeout(self, deadline, &timeout_ms)) {
+		cell_metadata =
+		    nbci_json_object_get_object(nbci_notebook_get_cell(notebook, i), "metadata");
+		if (nbci_runner_get_metadata_timeout(cell_metadata,
+						     display_path,
+						     "a cell's",
+						     &cell_seconds))
+			cell_source = NBCI_RUNNER_LIMIT_CELL;
+		if (!nbci_runner_get_cell_timeout(cell_seconds, deadline, &timeout_ms)) {
 			nbci_runner_set_notebook_timeout(self, result, display_path, i);
 			result->source = g_steal_pointer(&source);
 			return;
 		}
-		allow_errors = nbci_notebook_cell_has_tag(notebook, i, "raises-exception");
-		if (allow_errors)
+		raises = nbci_notebook_cell_has_tag(notebook, i, "raises-exception");
+		if (raises || allow_errors)
 			flags |= NBCI_EXECUTE_FLAG_ALLOW_ERRORS;
 
 		/* Stored outputs are cleared before a cell runs. */
 		result->running_cell = (gint)i;
 		cell_outputs = nbci_notebook_reset_cell_outputs(notebook, i);
 		nbci_outputs_begin_cell(outputs, cell_outputs);
-		cell_result = nbci_cell_executor_execute(executor,
+		cell_result = nbci_cell_executor_execute(job->executor,
 							 source,
 							 flags,
 							 timeout_ms,
@@ -959,10 +1318,13 @@ nbci_runner_execute_cells(NbciRunner *self,
 		if (cell_result == NULL) {
 			/* A timeout caused by the notebook limit names that limit. */
 			if (g_error_matches(error, NBCI_ERROR, NBCI_ERROR_CELL_TIMEOUT) &&
-			    deadline > 0 && g_get_monotonic_time() >= deadline)
+			    deadline > 0 && g_get_monotonic_time() >= deadline) {
 				nbci_runner_set_notebook_timeout(self, result, display_path, i);
-			else
+			} else {
+				if (g_error_matches(error, NBCI_ERROR, NBCI_ERROR_CELL_TIMEOUT))
+					nbci_runner_name_cell_limit(error, cell_seconds, cell_source);
 				nbci_runner_set_error_result(result, display_path, (gint)i, error);
+			}
 			result->source = g_steal_pointer(&source);
 			return;
 		}
@@ -983,162 +1345,192 @@ nbci_runner_execute_cells(NbciRunner *self,
 				  json_object_get_string_member(display_error, "ename"),
 				  json_object_get_string_member(display_error, "evalue"));
 		}
-		if (!nbci_cell_result_is_failed(cell_result))
-			continue;
-		if (nbci_cell_result_is_clean_exit(cell_result)) {
+		if (nbci_cell_result_is_failed(cell_result) &&
+		    nbci_cell_result_is_clean_exit(cell_result)) {
 			g_info("%s: cell %u called sys.exit(0), which ends the notebook as a pass",
 			       display_path,
 			       i);
-			return;
+			break;
 		}
-		if (allow_errors)
+		if (raises && !nbci_cell_result_is_failed(cell_result)) {
+			g_autoptr(JsonObject) trace = nbci_runner_build_trace(
+			    "CellDidNotRaise",
+			    "the cell is tagged raises-exception but ran without error; remove "
+			    "the tag or make the cell raise");
+			entry = nbci_runner_build_cell_entry(notebook,
+							     display_path,
+							     i,
+							     cell_result,
+							     trace);
+		} else if (!raises && nbci_cell_result_is_failed(cell_result)) {
+			entry = nbci_runner_build_cell_entry(notebook,
+							     display_path,
+							     i,
+							     cell_result,
+							     nbci_cell_result_get_error(cell_result));
+		}
+		if (entry == NULL)
 			continue;
 
-		result->outcome = NBCI_NOTEBOOK_OUTCOME_FAILED;
-		result->entry = nbci_report_build_entry(display_path,
-							(gint)i,
-							nbci_cell_result_get_error(cell_result));
-		if (nbci_notebook_get_cell_id(notebook, i) != NULL) {
-			json_object_set_string_member(result->entry,
-						      "cell_id",
-						      nbci_notebook_get_cell_id(notebook, i));
+		any_failed = TRUE;
+		if (!allow_errors) {
+			result->outcome = NBCI_NOTEBOOK_OUTCOME_FAILED;
+			result->entry = g_steal_pointer(&entry);
+			result->source = g_steal_pointer(&source);
+			return;
 		}
-		if (nbci_cell_result_get_execution_count(cell_result) >= 0) {
-			json_object_set_int_member(
-			    result->entry,
-			    "execution_count",
-			    nbci_cell_result_get_execution_count(cell_result));
-		}
-		result->source = g_steal_pointer(&source);
-		return;
+		nbci_runner_add_failure(job, entry, source);
 	}
+	if (any_failed)
+		result->outcome = NBCI_NOTEBOOK_OUTCOME_FAILED;
 }
 
 /* Saves the executed notebook into output_dir, or, when that is not set,
  * a failing notebook into the folder nbci_runner_set_failed_copy_dir()
  * gave, for the notifiers' attachment. */
 static void
-nbci_runner_save_executed(NbciRunner *self,
-			  NbciNotebook *notebook,
-			  NbciNotebookPath *path,
-			  const gchar *display_path,
-			  NbciNotebookOutcome outcome)
+nbci_runner_save_executed(NbciRunner *self, NbciRunnerJob *job)
 {
 	const gchar *output_dir = nbci_config_get_string(self->config, "output_dir");
 	g_autofree gchar *target = NULL;
 	g_autoptr(GError) error = NULL;
 
-	if (output_dir == NULL && outcome != NBCI_NOTEBOOK_OUTCOME_PASSED)
+	if (output_dir == NULL && job->result.outcome != NBCI_NOTEBOOK_OUTCOME_PASSED)
 		output_dir = self->failed_copy_dir;
 	if (output_dir == NULL)
 		return;
-	target = g_build_filename(output_dir, path->relative, NULL);
-	if (!nbci_notebook_save(notebook, target, &error)) {
+	target = g_build_filename(output_dir, job->path->relative, NULL);
+	if (!nbci_notebook_save(job->notebook, target, &error)) {
 		g_warning("failed to write the executed notebook %s: %s", target, error->message);
 		g_atomic_int_inc(&self->n_unsaved);
 		return;
 	}
-	g_hash_table_replace(self->executed_paths,
-			     g_strdup(display_path),
-			     g_steal_pointer(&target));
+	job->executed_path = g_steal_pointer(&target);
 }
 
-/* Runs one notebook and stores its outcome and report entry in @result. */
+/* Loads the notebook, chooses its kernel and starts it; runs in a worker
+ * thread, ahead of the notebook's turn when a worker is busy. */
 static void
-nbci_runner_run_notebook(NbciRunner *self,
-			 NbciNotebookPath *path,
-			 NbciNotebookRun *run,
-			 const gchar *display_path,
-			 NbciRunnerResult *result,
-			 gchar **kernel_stderr,
-			 GCancellable *cancellable)
+nbci_runner_prepare(NbciRunnerJob *job)
 {
-	GType executor_type;
+	NbciRunnerContext *ctx = job->ctx;
+	NbciRunner *self = ctx->self;
+	NbciRunnerResult *result = &job->result;
 	gint64 startup_seconds = nbci_config_get_int(self->config, "startup_timeout");
 	guint startup_ms = (guint)MIN(startup_seconds * 1000, G_MAXUINT);
 	g_autofree gchar *absolute = NULL;
 	g_autofree gchar *working_dir = NULL;
-	g_auto(GStrv) envp = NULL;
-	g_autoptr(NbciNotebook) notebook = NULL;
 	g_autoptr(NbciKernelspec) spec = NULL;
-	g_autoptr(NbciCellExecutor) executor = NULL;
 	g_autoptr(GError) error = NULL;
 
-	result->outcome = NBCI_NOTEBOOK_OUTCOME_PASSED;
-
-	notebook = nbci_notebook_new_from_file(path->path, &error);
-	if (notebook == NULL) {
-		nbci_runner_set_error_result(result, display_path, -1, error);
+	if (g_cancellable_set_error_if_cancelled(ctx->cancellable, &error)) {
+		nbci_runner_set_error_result(result, job->display_path, -1, error);
 		return;
 	}
-	spec = nbci_runner_choose_kernelspec(self, notebook, display_path, &error);
+	job->notebook = nbci_notebook_new_from_file(job->path->path, &error);
+	if (job->notebook == NULL) {
+		nbci_runner_set_error_result(result, job->display_path, -1, error);
+		return;
+	}
+	spec = nbci_runner_choose_kernelspec(self, job->notebook, job->display_path, &error);
 	if (spec == NULL) {
-		nbci_runner_set_error_result(result, display_path, -1, error);
+		nbci_runner_set_error_result(result, job->display_path, -1, error);
 		return;
 	}
-	nbci_notebook_run_set_kernel(run, nbci_kernelspec_get_name(spec));
+	job->kernel_name = g_strdup(nbci_kernelspec_get_name(spec));
 
-	executor_type =
-	    nbci_plugin_registry_lookup(self->registry, NBCI_EXTENSION_POINT_CELL_EXECUTOR, NULL);
-	executor = g_object_new(executor_type, NULL);
-	result->executor_prefix = g_strdup_printf("%s: ", G_OBJECT_TYPE_NAME(executor));
-	if (!nbci_cell_executor_configure(executor, self->config, &error)) {
-		nbci_runner_set_error_result(result, display_path, -1, error);
+	/* NBCI_RUNNER_PARAMETERS: nbci_parameters_inject() goes here */
+	/* NBCI_RUNNER_CACHE: the cache lookup goes here */
+
+	job->executor = g_object_new(ctx->executor_type, NULL);
+	result->executor_prefix = g_strdup_printf("%s: ", G_OBJECT_TYPE_NAME(job->executor));
+	if (!nbci_cell_executor_configure(job->executor, self->config, &error)) {
+		nbci_runner_set_error_result(result, job->display_path, -1, error);
 		return;
 	}
-	absolute = g_canonicalize_filename(path->path, NULL);
+	absolute = g_canonicalize_filename(job->path->path, NULL);
 	working_dir = g_path_get_dirname(absolute);
-	envp = nbci_runner_build_kernel_environ();
-	g_info("%s: starting kernel %s in %s",
-	       display_path,
-	       nbci_kernelspec_get_name(spec),
-	       working_dir);
-	if (!nbci_cell_executor_start(executor,
+	g_info("%s: starting kernel %s in %s", job->display_path, job->kernel_name, working_dir);
+	if (!nbci_cell_executor_start(job->executor,
 				      spec,
 				      working_dir,
-				      (const gchar *const *)envp,
+				      (const gchar *const *)ctx->envp,
 				      startup_ms,
-				      cancellable,
+				      ctx->cancellable,
 				      &error)) {
-		nbci_runner_set_error_result(result, display_path, -1, error);
-		*kernel_stderr = nbci_cell_executor_dup_stderr(executor);
-		nbci_cell_executor_shutdown(executor);
+		nbci_runner_set_error_result(result, job->display_path, -1, error);
+		job->kernel_stderr = nbci_cell_executor_dup_stderr(job->executor);
+		nbci_cell_executor_shutdown(job->executor);
+		g_clear_object(&job->executor);
 		return;
 	}
-	if (nbci_cell_executor_get_language_info(executor) != NULL)
-		nbci_notebook_set_language_info(notebook,
-						nbci_cell_executor_get_language_info(executor));
+	if (nbci_cell_executor_get_language_info(job->executor) != NULL)
+		nbci_notebook_set_language_info(job->notebook,
+						nbci_cell_executor_get_language_info(job->executor));
+}
 
-	nbci_runner_execute_cells(self, notebook, executor, display_path, result, cancellable);
+static void
+nbci_runner_prepare_cb(gpointer data, gpointer user_data)
+{
+	NbciRunnerJob *job = data;
+	NbciRunnerContext *ctx = user_data;
+	locale_t caller_locale = uselocale(ctx->locale);
+	gint64 started = g_get_monotonic_time();
+
+	nbci_runner_prepare(job);
+	job->ready_time = g_get_monotonic_time();
+	job->busy_usec += job->ready_time - started;
+	uselocale(caller_locale);
+	nbci_runner_post(ctx, NBCI_RUNNER_EVENT_READY, job, NULL);
+}
+
+/* Executes the notebook on the kernel started for it; runs in a worker. */
+static void
+nbci_runner_execute_cb(gpointer data, gpointer user_data)
+{
+	NbciRunnerJob *job = data;
+	NbciRunnerContext *ctx = user_data;
+	NbciRunnerResult *result = &job->result;
+	locale_t caller_locale = uselocale(ctx->locale);
+	gint64 started = g_get_monotonic_time();
+	g_autoptr(GError) error = NULL;
+
+	if (g_cancellable_set_error_if_cancelled(ctx->cancellable, &error)) {
+		/* its turn never came, so it did not run */
+		nbci_runner_set_error_result(result, job->display_path, -1, error);
+		nbci_cell_executor_shutdown(job->executor);
+		g_clear_object(&job->executor);
+		g_clear_object(&job->notebook);
+		uselocale(caller_locale);
+		nbci_runner_post(ctx, NBCI_RUNNER_EVENT_DONE, job, NULL);
+		return;
+	}
+	if (started - job->ready_time >= 10 * G_TIME_SPAN_MILLISECOND) {
+		g_debug("%s: kernel %s was ready %.2f s before the notebook's turn",
+			job->display_path,
+			job->kernel_name,
+			(gdouble)(started - job->ready_time) / G_USEC_PER_SEC);
+	}
+	job->executed = TRUE;
+	nbci_runner_post(ctx, NBCI_RUNNER_EVENT_STARTED, job, NULL);
+
+	nbci_runner_execute_cells(job, ctx->cancellable);
 
 	/* A cell's own error is explained by its traceback. The kernel's
 	 * stderr matters when the kernel itself failed. */
 	if (result->outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
 	    result->outcome != NBCI_NOTEBOOK_OUTCOME_FAILED)
-		*kernel_stderr = nbci_cell_executor_dup_stderr(executor);
-	nbci_cell_executor_shutdown(executor);
-
+		job->kernel_stderr = nbci_cell_executor_dup_stderr(job->executor);
+	nbci_cell_executor_shutdown(job->executor);
+	g_clear_object(&job->executor);
 	if (result->outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED)
-		nbci_runner_save_executed(self, notebook, path, display_path, result->outcome);
-}
+		nbci_runner_save_executed(ctx->self, job);
 
-/* Replaces the entry of the notebook that was running when the run was
- * cancelled, so that the partial report never reads as a pass. */
-static void
-nbci_runner_set_interrupted_entry(NbciRunnerResult *result,
-				  const gchar *display_path,
-				  guint n_not_run)
-{
-	g_autofree gchar *evalue = NULL;
-	g_autoptr(JsonObject) trace = NULL;
-
-	evalue = g_strdup_printf("the run was interrupted while this notebook ran, so its outcome "
-				 "is unknown; %u more notebook%s did not run",
-				 n_not_run,
-				 n_not_run == 1 ? "" : "s");
-	trace = nbci_runner_build_trace("RunInterrupted", evalue);
-	g_clear_pointer(&result->entry, json_object_unref);
-	result->entry = nbci_report_build_entry(display_path, result->running_cell, trace);
+	/* Memory stays bounded by the notebooks in flight. */
+	g_clear_object(&job->notebook);
+	job->busy_usec += g_get_monotonic_time() - started;
+	uselocale(caller_locale);
+	nbci_runner_post(ctx, NBCI_RUNNER_EVENT_DONE, job, NULL);
 }
 
 static gboolean
@@ -1147,20 +1539,303 @@ nbci_runner_has_text(const gchar *text)
 	return text != NULL && !nbci_runner_is_blank(text);
 }
 
+/* Starts kernels for the next notebooks, at most `jobs` ahead of those
+ * that execute. */
+static void
+nbci_runner_schedule(NbciRunnerContext *ctx)
+{
+	while (ctx->n_ahead < ctx->jobs && !g_queue_is_empty(&ctx->pending) &&
+	       !g_cancellable_is_cancelled(ctx->cancellable)) {
+		NbciRunnerJob *job = g_queue_pop_head(&ctx->pending);
+
+		job->may_retry = job->attempt <= ctx->retries;
+		ctx->n_ahead++;
+		ctx->n_active++;
+		g_thread_pool_push(ctx->start_pool, job, NULL);
+	}
+}
+
+static void
+nbci_runner_emit_started(NbciRunnerContext *ctx, NbciRunnerJob *job)
+{
+	if (job->started)
+		return;
+	job->started = TRUE;
+	job->run->attempts = job->attempt;
+	nbci_notebook_run_set_kernel(job->run, job->kernel_name);
+	g_signal_emit(ctx->self, signals[SIGNAL_NOTEBOOK_STARTED], 0, job->run);
+}
+
+static void
+nbci_runner_emit_failure(NbciRunnerContext *ctx,
+			 NbciRunnerJob *job,
+			 JsonObject *entry,
+			 const gchar *source,
+			 const gchar *kernel_stderr)
+{
+	nbci_notebook_run_add_entry(job->run, entry);
+	g_signal_emit(ctx->self,
+		      signals[SIGNAL_CELL_FAILED],
+		      0,
+		      job->run,
+		      entry,
+		      source,
+		      kernel_stderr);
+}
+
+/* Adds the entries of the notebooks whose outcome is final to the report,
+ * in the listed order; with @all, skips the notebooks that never ran. */
+static void
+nbci_runner_flush_report(NbciRunnerContext *ctx, gboolean all)
+{
+	while (ctx->next_report < ctx->all_jobs->len) {
+		NbciRunnerJob *job = g_ptr_array_index(ctx->all_jobs, ctx->next_report);
+		GPtrArray *entries = job->run->entries;
+
+		if (!job->finished && !all)
+			return;
+		if (job->finished) {
+			for (guint i = 0; i < entries->len; i++)
+				nbci_report_add_entry(ctx->self->report, g_ptr_array_index(entries, i));
+		}
+		ctx->next_report++;
+	}
+}
+
+static gboolean
+nbci_runner_outcome_is_failure(NbciNotebookOutcome outcome)
+{
+	return outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
+	       outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED &&
+	       outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED;
+}
+
+static void
+nbci_runner_finish(NbciRunnerContext *ctx, NbciRunnerJob *job, NbciNotebookOutcome outcome)
+{
+	NbciRunner *self = ctx->self;
+
+	job->finished = TRUE;
+	job->run->outcome = outcome;
+	job->run->passed_on_retry = outcome == NBCI_NOTEBOOK_OUTCOME_PASSED && job->attempt > 1;
+	self->n_notebooks++;
+	self->counts[outcome]++;
+	g_signal_emit(self, signals[SIGNAL_NOTEBOOK_FINISHED], 0, job->run);
+	nbci_runner_flush_report(ctx, FALSE);
+
+	if (ctx->fail_fast && nbci_runner_outcome_is_failure(outcome) &&
+	    !g_cancellable_is_cancelled(ctx->cancellable)) {
+		g_info("%s failed, so no further notebook starts (fail_fast)", job->display_path);
+		self->stopped_by_fail_fast = TRUE;
+		g_cancellable_cancel(ctx->cancellable);
+	}
+}
+
+/* Handles the end of an attempt in the calling thread: retries it, or
+ * emits its failures and finishes the notebook. */
+static void
+nbci_runner_end_attempt(NbciRunnerContext *ctx, NbciRunnerJob *job)
+{
+	NbciRunnerResult *result = &job->result;
+	NbciNotebookOutcome outcome = result->outcome;
+	const gchar *kernel_stderr =
+	    nbci_runner_has_text(job->kernel_stderr) ? job->kernel_stderr : NULL;
+	gboolean caller_cancelled = g_cancellable_is_cancelled(ctx->caller_cancellable);
+
+	ctx->n_active--;
+	job->run->seconds = (gdouble)job->busy_usec / G_USEC_PER_SEC;
+	if (job->executed_path != NULL)
+		g_hash_table_replace(ctx->self->executed_paths,
+				     g_strdup(job->display_path),
+				     g_strdup(job->executed_path));
+
+	/* A cache hit never starts. */
+	if (outcome == NBCI_NOTEBOOK_OUTCOME_SKIPPED) {
+		nbci_notebook_run_set_kernel(job->run, job->kernel_name);
+		nbci_notebook_run_set_skip_reason(job->run, job->skip_reason);
+		nbci_runner_finish(ctx, job, outcome);
+		return;
+	}
+
+	/* A kernel that was ready but whose turn never came did not run. A
+	 * retry that never ran keeps the failure of the attempt before. */
+	if (outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED && !job->executed) {
+		if (job->retried_failed && !caller_cancelled)
+			nbci_runner_finish(ctx, job, job->run->outcome);
+		else if (job->retried_failed)
+			job->interrupted = TRUE;
+		return;
+	}
+
+	nbci_runner_emit_started(ctx, job);
+	if (result->entry != NULL && kernel_stderr != NULL)
+		json_object_set_string_member(result->entry, "kernel_stderr", kernel_stderr);
+
+	if (outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED) {
+		/* Stopped by fail_fast: not a failure, and no entry. */
+		if (!caller_cancelled) {
+			g_ptr_array_set_size(job->run->entries, 0);
+			nbci_runner_finish(ctx, job, outcome);
+			return;
+		}
+		/* The RunInterrupted entry is added once the run has stopped,
+		 * when the number of notebooks that did not run is known. */
+		for (guint i = 0; i < job->failures->len; i++) {
+			NbciRunnerFailure *failure = g_ptr_array_index(job->failures, i);
+			nbci_runner_emit_failure(ctx, job, failure->entry, failure->source, NULL);
+		}
+		job->interrupted = TRUE;
+		return;
+	}
+
+	if (job->may_retry && nbci_runner_outcome_is_failure(outcome) &&
+	    outcome != NBCI_NOTEBOOK_OUTCOME_INVALID && outcome != NBCI_NOTEBOOK_OUTCOME_NO_KERNEL &&
+	    !g_cancellable_is_cancelled(ctx->cancellable)) {
+		g_ptr_array_set_size(job->run->entries, 0);
+		for (guint i = 0; i < job->failures->len; i++) {
+			NbciRunnerFailure *failure = g_ptr_array_index(job->failures, i);
+			nbci_notebook_run_add_entry(job->run, failure->entry);
+		}
+		if (result->entry != NULL)
+			nbci_notebook_run_add_entry(job->run, result->entry);
+		job->run->outcome = outcome;
+		g_info("%s: attempt %u failed; running it again on a fresh kernel",
+		       job->display_path,
+		       job->attempt);
+		g_signal_emit(ctx->self, signals[SIGNAL_NOTEBOOK_RETRYING], 0, job->run);
+		nbci_runner_job_reset(job);
+		job->attempt++;
+		job->retried_failed = TRUE;
+		g_queue_push_head(&ctx->pending, job);
+		return;
+	}
+
+	g_ptr_array_set_size(job->run->entries, 0);
+	for (guint i = 0; i < job->failures->len; i++) {
+		NbciRunnerFailure *failure = g_ptr_array_index(job->failures, i);
+		nbci_runner_emit_failure(ctx, job, failure->entry, failure->source, NULL);
+	}
+	if (result->entry != NULL)
+		nbci_runner_emit_failure(ctx, job, result->entry, result->source, kernel_stderr);
+	nbci_runner_finish(ctx, job, outcome);
+}
+
+static void
+nbci_runner_handle_event(NbciRunnerContext *ctx, NbciRunnerEvent *event)
+{
+	NbciRunnerJob *job = event->job;
+
+	switch (event->kind) {
+	case NBCI_RUNNER_EVENT_READY:
+		if (job->executor != NULL && job->result.outcome == NBCI_NOTEBOOK_OUTCOME_PASSED) {
+			g_thread_pool_push(ctx->execute_pool, job, NULL);
+			return;
+		}
+		ctx->n_ahead--;
+		nbci_runner_end_attempt(ctx, job);
+		return;
+	case NBCI_RUNNER_EVENT_STARTED:
+		ctx->n_ahead--;
+		g_ptr_array_set_size(job->run->entries, 0);
+		nbci_runner_emit_started(ctx, job);
+		return;
+	case NBCI_RUNNER_EVENT_CELL_FAILED:
+		nbci_runner_emit_failure(ctx,
+					 job,
+					 event->failure->entry,
+					 event->failure->source,
+					 NULL);
+		nbci_runner_failure_free(event->failure);
+		return;
+	case NBCI_RUNNER_EVENT_DONE:
+		if (!job->executed)
+			ctx->n_ahead--;
+		nbci_runner_end_attempt(ctx, job);
+		return;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+/* Orders the execute queue by the listed order. */
+static gint
+nbci_runner_job_compare(gconstpointer a, gconstpointer b, gpointer user_data)
+{
+	const NbciRunnerJob *job_a = a;
+	const NbciRunnerJob *job_b = b;
+	guint index_a = job_a->run->index;
+	guint index_b = job_b->run->index;
+
+	return index_a < index_b ? -1 : index_a > index_b ? 1 : 0;
+}
+
+/* Adds the RunInterrupted entry to each notebook that was running when the
+ * caller cancelled the run, so that the partial report never reads as a
+ * pass. */
+static void
+nbci_runner_finish_interrupted(NbciRunnerContext *ctx)
+{
+	guint n_not_run = 0;
+
+	for (guint i = 0; i < ctx->all_jobs->len; i++) {
+		NbciRunnerJob *job = g_ptr_array_index(ctx->all_jobs, i);
+		if (!job->finished && !job->interrupted)
+			n_not_run++;
+	}
+	for (guint i = 0; i < ctx->all_jobs->len; i++) {
+		NbciRunnerJob *job = g_ptr_array_index(ctx->all_jobs, i);
+		g_autofree gchar *evalue = NULL;
+		g_autoptr(JsonObject) trace = NULL;
+		g_autoptr(JsonObject) entry = NULL;
+
+		if (!job->interrupted)
+			continue;
+		evalue = g_strdup_printf("the run was interrupted while this notebook ran, so "
+					 "its outcome is unknown; %u more notebook%s did not run",
+					 n_not_run,
+					 n_not_run == 1 ? "" : "s");
+		trace = nbci_runner_build_trace("RunInterrupted", evalue);
+		entry = nbci_report_build_entry(job->display_path, job->result.running_cell, trace);
+		nbci_runner_emit_failure(ctx, job, entry, job->result.source, NULL);
+		nbci_runner_finish(ctx, job, NBCI_NOTEBOOK_OUTCOME_CANCELLED);
+	}
+}
+
+static void
+nbci_runner_cancel_cb(GCancellable *caller, gpointer user_data)
+{
+	g_cancellable_cancel(G_CANCELLABLE(user_data));
+}
+
+/* The number of notebooks at once: `jobs`, or one per CPU when it is 0. */
+static guint
+nbci_runner_get_jobs(NbciRunner *self)
+{
+	gint64 jobs = nbci_config_get_int(self->config, "jobs");
+
+	if (jobs <= 0)
+		return MAX(g_get_num_processors(), 1);
+	return (guint)MIN(jobs, 1024);
+}
+
 /**
  * nbci_runner_run:
  * @self: a runner
  * @notebooks: (element-type NbciNotebookPath): the notebooks, in the order
  *   of the report
- * @cancellable: (nullable): cancels the run; the notebook that is running
- *   is stopped with its kernel, and the report keeps what finished
+ * @cancellable: (nullable): cancels the run; the notebooks that are running
+ *   are stopped with their kernels, and the report keeps what finished
  * @error: return location for a #GError
  *
- * Runs every notebook. A notebook that fails never stops the others, so
- * this fails only when nothing can run at all (no cell executor) or when
- * @cancellable was cancelled.
+ * Runs every notebook, `jobs` at a time, each on its own kernel. The
+ * kernels of the next notebooks start while others execute. A notebook
+ * that fails never stops the others unless `fail_fast` is set, so this
+ * fails only when nothing can run at all (no cell executor, an invalid
+ * `env`) or when @cancellable was cancelled. The signals are emitted in
+ * the calling thread, and the report lists the entries in the order of
+ * @notebooks.
  *
- * Returns: %TRUE when every notebook was run, whatever their outcome
+ * Returns: %TRUE when the run was not cancelled, whatever the outcomes
  *
  * Since: 1.0
  */
@@ -1170,11 +1845,19 @@ nbci_runner_run(NbciRunner *self,
 		GCancellable *cancellable,
 		GError **error)
 {
+	NbciRunnerContext ctx = {.self = self};
+	gulong cancel_id = 0;
+	g_autoptr(GCancellable) caller_cancellable = NULL;
+	g_autoptr(GCancellable) run_cancellable = g_cancellable_new();
+	g_autoptr(GPtrArray) all_jobs = NULL;
+	g_autoptr(GAsyncQueue) events = NULL;
+
 	g_return_val_if_fail(NBCI_IS_RUNNER(self), FALSE);
 	g_return_val_if_fail(notebooks != NULL, FALSE);
 
-	if (nbci_plugin_registry_lookup(self->registry, NBCI_EXTENSION_POINT_CELL_EXECUTOR, NULL) ==
-	    G_TYPE_INVALID) {
+	ctx.executor_type =
+	    nbci_plugin_registry_lookup(self->registry, NBCI_EXTENSION_POINT_CELL_EXECUTOR, NULL);
+	if (ctx.executor_type == G_TYPE_INVALID) {
 		g_set_error_literal(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_PLUGIN,
@@ -1182,59 +1865,71 @@ nbci_runner_run(NbciRunner *self,
 				    "was found, and NBCI_PLUGIN_PATH adds plugin folders");
 		return FALSE;
 	}
+	ctx.envp = nbci_runner_build_kernel_environ(self, error);
+	if (ctx.envp == NULL)
+		return FALSE;
 
+	/* The workers only read these from now on. */
+	nbci_runner_get_kernelspecs(self);
+	ctx.jobs = nbci_runner_get_jobs(self);
+	ctx.retries = (guint)CLAMP(nbci_config_get_int(self->config, "retries"), 0, 100);
+	ctx.allow_errors = nbci_config_get_boolean(self->config, "allow_errors");
+	ctx.fail_fast = nbci_config_get_boolean(self->config, "fail_fast");
+	ctx.locale = uselocale((locale_t)0);
+	caller_cancellable = cancellable != NULL ? g_object_ref(cancellable) : g_cancellable_new();
+	ctx.caller_cancellable = caller_cancellable;
+	ctx.cancellable = run_cancellable;
+	cancel_id = g_cancellable_connect(caller_cancellable,
+					  G_CALLBACK(nbci_runner_cancel_cb),
+					  run_cancellable,
+					  NULL);
+	events = g_async_queue_new();
+	ctx.events = events;
+	g_debug("running %u notebooks, %u at a time", notebooks->len, ctx.jobs);
+
+	self->stopped_by_fail_fast = FALSE;
 	g_ptr_array_set_size(self->runs, 0);
+	all_jobs = g_ptr_array_new_with_free_func((GDestroyNotify)nbci_runner_job_free);
+	ctx.all_jobs = all_jobs;
+	g_queue_init(&ctx.pending);
 	for (guint i = 0; i < notebooks->len; i++) {
-		NbciNotebookPath *path = g_ptr_array_index(notebooks, i);
-		g_autofree gchar *display_path = nbci_report_format_notebook_path(path->path);
-		g_ptr_array_add(self->runs, nbci_notebook_run_new(path->path, display_path, i));
+		NbciRunnerJob *job = g_new0(NbciRunnerJob, 1);
+
+		job->ctx = &ctx;
+		job->path = g_ptr_array_index(notebooks, i);
+		job->display_path = nbci_report_format_notebook_path(job->path->path);
+		job->run = nbci_notebook_run_new(job->path->path, job->display_path, i);
+		job->attempt = 1;
+		job->failures = g_ptr_array_new_with_free_func(
+		    (GDestroyNotify)nbci_runner_failure_free);
+		job->result.running_cell = -1;
+		g_ptr_array_add(self->runs, job->run);
+		g_ptr_array_add(all_jobs, job);
+		g_queue_push_tail(&ctx.pending, job);
 	}
 	g_signal_emit(self, signals[SIGNAL_RUN_STARTED], 0, notebooks->len);
 
-	for (guint i = 0; i < notebooks->len; i++) {
-		NbciNotebookPath *path = g_ptr_array_index(notebooks, i);
-		NbciNotebookRun *run = g_ptr_array_index(self->runs, i);
-		const gchar *display_path = run->notebook;
-		gint64 started = g_get_monotonic_time();
-		g_autofree gchar *kernel_stderr = NULL;
-		g_auto(NbciRunnerResult) result = {.running_cell = -1};
+	ctx.start_pool =
+	    g_thread_pool_new(nbci_runner_prepare_cb, &ctx, (gint)ctx.jobs, FALSE, NULL);
+	ctx.execute_pool =
+	    g_thread_pool_new(nbci_runner_execute_cb, &ctx, (gint)ctx.jobs, FALSE, NULL);
+	g_thread_pool_set_sort_function(ctx.execute_pool, nbci_runner_job_compare, NULL);
 
-		if (g_cancellable_is_cancelled(cancellable))
-			break;
+	nbci_runner_schedule(&ctx);
+	while (ctx.n_active > 0) {
+		g_autofree NbciRunnerEvent *event = g_async_queue_pop(events);
 
-		run->attempts = 1;
-		g_signal_emit(self, signals[SIGNAL_NOTEBOOK_STARTED], 0, run);
-		nbci_runner_run_notebook(self,
-					 path,
-					 run,
-					 display_path,
-					 &result,
-					 &kernel_stderr,
-					 cancellable);
-		self->n_notebooks++;
-		self->counts[result.outcome]++;
-		run->outcome = result.outcome;
-		run->seconds = (gdouble)(g_get_monotonic_time() - started) / G_USEC_PER_SEC;
-
-		if (result.outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED)
-			nbci_runner_set_interrupted_entry(&result, display_path, notebooks->len - i - 1);
-		if (result.entry != NULL) {
-			if (nbci_runner_has_text(kernel_stderr))
-				json_object_set_string_member(result.entry,
-							      "kernel_stderr",
-							      kernel_stderr);
-			nbci_notebook_run_add_entry(run, result.entry);
-			nbci_report_add_entry(self->report, result.entry);
-			g_signal_emit(self,
-				      signals[SIGNAL_CELL_FAILED],
-				      0,
-				      run,
-				      result.entry,
-				      result.source,
-				      nbci_runner_has_text(kernel_stderr) ? kernel_stderr : NULL);
-		}
-		g_signal_emit(self, signals[SIGNAL_NOTEBOOK_FINISHED], 0, run);
+		nbci_runner_handle_event(&ctx, event);
+		nbci_runner_schedule(&ctx);
 	}
+	g_thread_pool_free(ctx.start_pool, FALSE, TRUE);
+	g_thread_pool_free(ctx.execute_pool, FALSE, TRUE);
+	g_cancellable_disconnect(caller_cancellable, cancel_id);
+
+	nbci_runner_finish_interrupted(&ctx);
+	nbci_runner_flush_report(&ctx, TRUE);
+	g_queue_clear(&ctx.pending);
+	g_strfreev(ctx.envp);
 	g_signal_emit(self, signals[SIGNAL_RUN_FINISHED], 0);
 	return !g_cancellable_set_error_if_cancelled(cancellable, error);
 }
