@@ -1583,9 +1583,10 @@ nbci_notebook_to_data(NbciNotebook *self, gsize *length)
  * @path: (nullable): the file to write, or %NULL for the notebook's own path
  * @error: return location for a #GError
  *
- * Writes the notebook as nbci_notebook_to_data() serializes it. The file is
- * replaced atomically, so an interrupted save leaves the old file, and
- * missing parent folders are created.
+ * Writes the notebook as nbci_notebook_to_data() serializes it, in pieces,
+ * without holding the whole text. The file is replaced atomically, so an
+ * interrupted save leaves the old file, and missing parent folders are
+ * created.
  *
  * Returns: %TRUE on success
  *
@@ -1594,13 +1595,14 @@ nbci_notebook_to_data(NbciNotebook *self, gsize *length)
 gboolean
 nbci_notebook_save(NbciNotebook *self, const gchar *path, GError **error)
 {
-	gsize length = 0;
-	g_autofree gchar *data = NULL;
-
 	g_return_val_if_fail(NBCI_IS_NOTEBOOK(self), FALSE);
 	g_return_val_if_fail(path != NULL || self->path != NULL, FALSE);
 	g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-	data = nbci_notebook_to_data(self, &length);
-	return nbci_file_replace_contents(path != NULL ? path : self->path, data, length, error);
+	return nbci_json_node_write_file_full(self->root,
+					      1,
+					      nbci_notebook_layout_cb,
+					      NULL,
+					      path != NULL ? path : self->path,
+					      error);
 }

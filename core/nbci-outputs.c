@@ -22,32 +22,76 @@
  * shared by all its cells. Call nbci_outputs_begin_cell() before a cell runs
  * and nbci_outputs_end_cell() after its last output.
  *
- * Stream text is collected in a buffer and written into the stream output
- * when another output arrives or the cell ends, so a cell that prints many
- * small pieces costs time linear in the length of its text.
+ * Stream text is collected in a buffer and moved into the stream output
+ * when the buffer reaches %NBCI_OUTPUTS_STREAM_CHUNK bytes, when another
+ * output arrives, when the cell ends and on nbci_outputs_flush(), so a cell
+ * that prints many small pieces costs time linear in the length of its
+ * text and no text is held twice. A stream's `text` stays one string while
+ * it is short; longer text becomes a list of strings, each at most about
+ * one chunk long, which nbformat reads as their concatenation and which
+ * nbci_notebook_save() writes as lines.
  */
 
 #include "config.h"
 
+#include <string.h>
+
 #include "nbci-outputs.h"
+#include "nbci-util-private.h"
+
+/* The stream text collected before it moves into the JSON model. */
+#define NBCI_OUTPUTS_STREAM_CHUNK (64 * 1024)
 
 struct _NbciOutputs {
 	GObject parent_instance;
 	JsonArray *outputs;      /* of the running cell */
 	JsonObject *stream;      /* the last output of @outputs while it is a stream */
-	GString *stream_text;    /* the full text of @stream, not yet written into it */
+	GString *stream_text;    /* the end of @stream's text, not yet moved into it */
 	gboolean clear_pending;  /* clear_output(wait=True) waits for the next output */
 	GHashTable *displays;    /* display id -> GPtrArray of JsonObject */
 };
 
 G_DEFINE_TYPE(NbciOutputs, nbci_outputs, G_TYPE_OBJECT)
 
+/* Moves the collected text to the end of the open stream's `text`, which
+ * stays a string while it fits in one chunk and else becomes a list. */
+static void
+nbci_outputs_commit_stream(NbciOutputs *self)
+{
+	JsonNode *text;
+
+	if (self->stream == NULL || self->stream_text->len == 0)
+		return;
+	text = json_object_get_member(self->stream, "text");
+	if (text != NULL && JSON_NODE_HOLDS_ARRAY(text)) {
+		json_array_add_string_element(json_node_get_array(text), self->stream_text->str);
+	} else if (text != NULL && JSON_NODE_HOLDS_VALUE(text) &&
+		   json_node_get_value_type(text) == G_TYPE_STRING &&
+		   strlen(json_node_get_string(text)) + self->stream_text->len >
+		       NBCI_OUTPUTS_STREAM_CHUNK) {
+		JsonArray *chunks = json_array_new();
+		if (json_node_get_string(text)[0] != '\0')
+			json_array_add_string_element(chunks, json_node_get_string(text));
+		json_array_add_string_element(chunks, self->stream_text->str);
+		json_object_set_array_member(self->stream, "text", chunks);
+	} else if (text != NULL && JSON_NODE_HOLDS_VALUE(text) &&
+		   json_node_get_value_type(text) == G_TYPE_STRING &&
+		   json_node_get_string(text)[0] != '\0') {
+		g_autofree gchar *joined =
+		    g_strconcat(json_node_get_string(text), self->stream_text->str, NULL);
+		json_object_set_string_member(self->stream, "text", joined);
+	} else {
+		json_object_set_string_member(self->stream, "text", self->stream_text->str);
+	}
+	g_string_truncate(self->stream_text, 0);
+}
+
 static void
 nbci_outputs_flush_stream(NbciOutputs *self)
 {
 	if (self->stream == NULL)
 		return;
-	json_object_set_string_member(self->stream, "text", self->stream_text->str);
+	nbci_outputs_commit_stream(self);
 	g_clear_pointer(&self->stream, json_object_unref);
 	g_string_free(g_steal_pointer(&self->stream_text), TRUE);
 }
@@ -182,6 +226,7 @@ nbci_outputs_adopt_last_stream(NbciOutputs *self, const gchar *name)
 	guint n = json_array_get_length(self->outputs);
 	JsonObject *last;
 	JsonNode *text;
+	gboolean is_text;
 
 	if (n == 0 || !JSON_NODE_HOLDS_OBJECT(json_array_get_element(self->outputs, n - 1)))
 		return FALSE;
@@ -192,19 +237,26 @@ nbci_outputs_adopt_last_stream(NbciOutputs *self, const gchar *name)
 		return FALSE;
 	text = json_object_get_member(last, "text");
 
-	self->stream_text = g_string_new(NULL);
-	if (text != NULL && JSON_NODE_HOLDS_VALUE(text) &&
-	    json_node_get_value_type(text) == G_TYPE_STRING) {
-		g_string_append(self->stream_text, json_node_get_string(text));
-	} else if (text != NULL && JSON_NODE_HOLDS_ARRAY(text)) {
+	/* the text stays where it is and new text goes after it; a list keeps
+	 * only its strings */
+	is_text = text != NULL && ((JSON_NODE_HOLDS_VALUE(text) &&
+				    json_node_get_value_type(text) == G_TYPE_STRING) ||
+				   (JSON_NODE_HOLDS_ARRAY(text) &&
+				    nbci_json_array_is_strings(json_node_get_array(text))));
+	if (!is_text && text != NULL && JSON_NODE_HOLDS_ARRAY(text)) {
+		JsonArray *strings = json_array_new();
 		JsonArray *lines = json_node_get_array(text);
 		for (guint i = 0; i < json_array_get_length(lines); i++) {
 			JsonNode *line = json_array_get_element(lines, i);
 			if (JSON_NODE_HOLDS_VALUE(line) &&
 			    json_node_get_value_type(line) == G_TYPE_STRING)
-				g_string_append(self->stream_text, json_node_get_string(line));
+				json_array_add_string_element(strings, json_node_get_string(line));
 		}
+		json_object_set_array_member(last, "text", strings);
+	} else if (!is_text) {
+		json_object_set_string_member(last, "text", "");
 	}
+	self->stream_text = g_string_new(NULL);
 	self->stream = json_object_ref(last);
 	return TRUE;
 }
@@ -250,6 +302,27 @@ nbci_outputs_add_stream(NbciOutputs *self, const gchar *name, const gchar *text)
 		g_autofree gchar *valid = g_utf8_make_valid(text, -1);
 		g_string_append(self->stream_text, valid);
 	}
+	if (self->stream_text->len >= NBCI_OUTPUTS_STREAM_CHUNK)
+		nbci_outputs_commit_stream(self);
+}
+
+/**
+ * nbci_outputs_flush:
+ * @self: an output collector
+ *
+ * Moves the stream text collected so far into the running cell's outputs,
+ * so that a reader of the outputs array sees all text that arrived. The
+ * stream stays open: more text is still appended to it. The collector
+ * does this itself before any other output and at the end of the cell.
+ *
+ * Since: 1.0
+ */
+void
+nbci_outputs_flush(NbciOutputs *self)
+{
+	g_return_if_fail(NBCI_IS_OUTPUTS(self));
+
+	nbci_outputs_commit_stream(self);
 }
 
 static void

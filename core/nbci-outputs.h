@@ -33,6 +33,9 @@ void
 nbci_outputs_add_stream(NbciOutputs *self, const gchar *name, const gchar *text);
 NBCI_AVAILABLE_IN_1_0
 void
+nbci_outputs_flush(NbciOutputs *self);
+NBCI_AVAILABLE_IN_1_0
+void
 nbci_outputs_add(NbciOutputs *self, JsonObject *output, const gchar *display_id);
 NBCI_AVAILABLE_IN_1_0
 void

@@ -44,6 +44,14 @@ nbci_json_node_to_data_full(JsonNode *node,
 			    gpointer user_data,
 			    gsize *length);
 
+gboolean
+nbci_json_node_write_file_full(JsonNode *node,
+			       guint indent,
+			       NbciJsonTextLayoutFunc layout_func,
+			       gpointer user_data,
+			       const gchar *path,
+			       GError **error);
+
 GPtrArray *
 nbci_text_split_lines(const gchar *text, gboolean keep_ends);
 void

@@ -25,8 +25,15 @@
  * one Jupyter saves only where the content differs.
  */
 
+/* The writer hands its output to the file in pieces of about this size,
+ * so that saving a large notebook holds no copy of the whole text. */
+#define NBCI_UTIL_WRITER_CHUNK (64 * 1024)
+
 typedef struct {
 	GString *out;
+	gint fd;	       /* where @out goes when it fills up, or -1 to keep it */
+	const gchar *path;     /* the file behind @fd, for error messages */
+	GError *error;	       /* the first failed write; later writes are dropped */
 	guint indent;
 	NbciJsonTextLayoutFunc layout_func;
 	gpointer user_data;
@@ -37,17 +44,63 @@ typedef struct {
 static void
 nbci_util_writer_write_node(NbciUtilWriter *writer, JsonNode *node, guint level);
 
+/* Writes all of @data to @fd, which @path names in errors. */
+static gboolean
+nbci_file_write_all(gint fd, const gchar *data, gsize length, const gchar *path, GError **error)
+{
+	gsize written = 0;
+
+	while (written < length) {
+		gssize n = write(fd, data + written, length - written);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			gint errsv = errno;
+			g_set_error(error,
+				    G_IO_ERROR,
+				    g_io_error_from_errno(errsv),
+				    "failed to write %s: %s",
+				    path,
+				    g_strerror(errsv));
+			return FALSE;
+		}
+		written += (gsize)n;
+	}
+	return TRUE;
+}
+
+/* Hands the buffered output to the file once it reaches
+ * NBCI_UTIL_WRITER_CHUNK bytes, or at once with @force. */
 static void
-nbci_util_writer_append_string(NbciUtilWriter *writer, const gchar *str, gsize len)
+nbci_util_writer_flush(NbciUtilWriter *writer, gboolean force)
+{
+	if (writer->fd < 0 || (!force && writer->out->len < NBCI_UTIL_WRITER_CHUNK))
+		return;
+	if (writer->error == NULL)
+		nbci_file_write_all(writer->fd,
+				    writer->out->str,
+				    writer->out->len,
+				    writer->path,
+				    &writer->error);
+	g_string_truncate(writer->out, 0);
+}
+
+/* Appends @str escaped as the inside of a JSON string. */
+static void
+nbci_util_writer_append_escaped(NbciUtilWriter *writer, const gchar *str, gsize len)
 {
 	GString *out = writer->out;
 	gsize run_start = 0;
 
-	g_string_append_c(out, '"');
 	for (gsize i = 0; i < len; i++) {
 		guchar c = (guchar)str[i];
 		const gchar *escape = NULL;
 
+		if (i - run_start >= NBCI_UTIL_WRITER_CHUNK) {
+			g_string_append_len(out, str + run_start, i - run_start);
+			run_start = i;
+			nbci_util_writer_flush(writer, FALSE);
+		}
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		g_string_append_len(out, str + run_start, i - run_start);
@@ -83,7 +136,14 @@ nbci_util_writer_append_string(NbciUtilWriter *writer, const gchar *str, gsize l
 			g_string_append_printf(out, "\\u%04x", c);
 	}
 	g_string_append_len(out, str + run_start, len - run_start);
-	g_string_append_c(out, '"');
+}
+
+static void
+nbci_util_writer_append_string(NbciUtilWriter *writer, const gchar *str, gsize len)
+{
+	g_string_append_c(writer->out, '"');
+	nbci_util_writer_append_escaped(writer, str, len);
+	g_string_append_c(writer->out, '"');
 }
 
 /* Appends @value as Python's repr() does: the shortest digits that read back
@@ -256,28 +316,81 @@ nbci_text_split_lines(const gchar *text, gboolean keep_ends)
 	return lines;
 }
 
+/* The state of a list of lines written from text that arrives in pieces,
+ * such as the strings of a multi-line value. */
+typedef struct {
+	guint level;
+	guint n_lines;
+	gboolean open;	     /* a line's string is open and takes more text */
+	gboolean pending_cr; /* the open line ends with CR, unless LF follows */
+} NbciUtilLines;
+
 static void
-nbci_util_writer_write_lines(NbciUtilWriter *writer, const gchar *text, gsize len, guint level)
+nbci_util_lines_close(NbciUtilWriter *writer, NbciUtilLines *lines)
+{
+	g_string_append_c(writer->out, '"');
+	lines->open = FALSE;
+	lines->pending_cr = FALSE;
+}
+
+/* Writes the lines of @text, the next piece of the value; a line may go
+ * on in the next piece. The line breaks are those of Python's
+ * str.splitlines(), and a piece cut inside a multi-byte break such as
+ * U+2028 does not see it. */
+static void
+nbci_util_lines_feed(NbciUtilWriter *writer, NbciUtilLines *lines, const gchar *text, gsize len)
 {
 	const gchar *end = text + len;
 	const gchar *p = text;
 
-	if (len == 0) {
-		g_string_append(writer->out, "[]");
+	if (len == 0)
 		return;
+
+	/* CR at the end of the last piece and LF at the start of this one
+	 * are one line break */
+	if (lines->pending_cr) {
+		if (*p == '\n') {
+			nbci_util_writer_append_escaped(writer, p, 1);
+			p++;
+		}
+		nbci_util_lines_close(writer, lines);
 	}
-	g_string_append_c(writer->out, '[');
+
 	while (p < end) {
 		const gchar *break_start = NULL;
 		const gchar *line_end = nbci_util_find_line_end(p, end, &break_start);
 
-		if (p != text)
-			nbci_util_writer_append_separator(writer);
-		nbci_util_writer_append_newline(writer, level + 1);
-		nbci_util_writer_append_string(writer, p, line_end - p);
+		if (!lines->open) {
+			g_string_append_c(writer->out, lines->n_lines == 0 ? '[' : ',');
+			if (lines->n_lines > 0 && writer->indent == 0)
+				g_string_append_c(writer->out, ' ');
+			nbci_util_writer_append_newline(writer, lines->level + 1);
+			g_string_append_c(writer->out, '"');
+			lines->open = TRUE;
+			lines->n_lines++;
+		}
+		nbci_util_writer_append_escaped(writer, p, line_end - p);
+		if (break_start == end)
+			break;
+		if (*break_start == '\r' && line_end == end)
+			lines->pending_cr = TRUE;
+		else
+			nbci_util_lines_close(writer, lines);
 		p = line_end;
 	}
-	nbci_util_writer_append_newline(writer, level);
+	nbci_util_writer_flush(writer, FALSE);
+}
+
+static void
+nbci_util_lines_end(NbciUtilWriter *writer, NbciUtilLines *lines)
+{
+	if (lines->open)
+		nbci_util_lines_close(writer, lines);
+	if (lines->n_lines == 0) {
+		g_string_append(writer->out, "[]");
+		return;
+	}
+	nbci_util_writer_append_newline(writer, lines->level);
 	g_string_append_c(writer->out, ']');
 }
 
@@ -333,24 +446,36 @@ nbci_util_writer_write_text(NbciUtilWriter *writer,
 			    NbciJsonTextLayout layout,
 			    guint level)
 {
-	g_autoptr(GString) joined = NULL;
+	NbciUtilLines lines = {.level = level};
+	JsonArray *array;
 
 	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
 		const gchar *str = json_node_get_string(node);
 		if (layout != NBCI_JSON_TEXT_SPLIT_LINES)
 			return FALSE;
-		nbci_util_writer_write_lines(writer, str, strlen(str), level);
+		nbci_util_lines_feed(writer, &lines, str, strlen(str));
+		nbci_util_lines_end(writer, &lines);
 		return TRUE;
 	}
 	if (!JSON_NODE_HOLDS_ARRAY(node) || !nbci_json_array_is_strings(json_node_get_array(node)))
 		return FALSE;
 
-	joined = g_string_new(NULL);
-	nbci_json_string_append_joined(joined, json_node_get_array(node));
+	/* The strings are written one after the other as if joined, without
+	 * building the joined text. */
+	array = json_node_get_array(node);
+	if (layout != NBCI_JSON_TEXT_SPLIT_LINES)
+		g_string_append_c(writer->out, '"');
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		const gchar *str = json_array_get_string_element(array, i);
+		if (layout == NBCI_JSON_TEXT_SPLIT_LINES)
+			nbci_util_lines_feed(writer, &lines, str, strlen(str));
+		else
+			nbci_util_writer_append_escaped(writer, str, strlen(str));
+	}
 	if (layout == NBCI_JSON_TEXT_SPLIT_LINES)
-		nbci_util_writer_write_lines(writer, joined->str, joined->len, level);
+		nbci_util_lines_end(writer, &lines);
 	else
-		nbci_util_writer_append_string(writer, joined->str, joined->len);
+		g_string_append_c(writer->out, '"');
 	return TRUE;
 }
 
@@ -402,6 +527,7 @@ nbci_util_writer_write_object(NbciUtilWriter *writer, JsonNode *node, guint leve
 					     json_object_get_member(object, name),
 					     name,
 					     level + 1);
+		nbci_util_writer_flush(writer, FALSE);
 	}
 	g_ptr_array_remove_index(writer->containers, writer->containers->len - 1);
 	nbci_util_writer_append_newline(writer, level);
@@ -428,6 +554,7 @@ nbci_util_writer_write_array(NbciUtilWriter *writer, JsonNode *node, guint level
 					     json_array_get_element(array, i),
 					     NULL,
 					     level + 1);
+		nbci_util_writer_flush(writer, FALSE);
 	}
 	g_ptr_array_remove_index(writer->containers, writer->containers->len - 1);
 	nbci_util_writer_append_newline(writer, level);
@@ -480,6 +607,7 @@ nbci_json_node_to_data_full(JsonNode *node,
 	g_autoptr(GPtrArray) names = g_ptr_array_new();
 	NbciUtilWriter writer = {
 	    .out = g_string_new(NULL),
+	    .fd = -1,
 	    .indent = indent,
 	    .layout_func = layout_func,
 	    .user_data = user_data,
@@ -515,20 +643,6 @@ nbci_json_node_to_data_sorted(JsonNode *node, guint indent, gsize *length)
 	return nbci_json_node_to_data_full(node, indent, NULL, NULL, length);
 }
 
-/**
- * nbci_file_replace_contents:
- * @path: the file to write
- * @data: the new contents
- * @length: the length of @data in bytes
- * @error: return location for a #GError
- *
- * Writes @data to a temporary file in the folder of @path and renames it
- * over @path, so a reader sees either the old or the new file. Missing parent
- * folders are created. An existing file keeps its permission bits, and a new
- * one gets 0666 minus the umask.
- *
- * Returns: %TRUE on success
- */
 /* Follows @path's chain of symbolic links to the final name, which may not
  * exist yet. */
 static gchar *
@@ -558,10 +672,18 @@ nbci_file_resolve_link(const gchar *path, GError **error)
 	return NULL;
 }
 
+/* Writes the new contents of @path to @fd. */
+typedef gboolean (*NbciFileWriteFunc)(gint fd,
+				      const gchar *path,
+				      gpointer user_data,
+				      GError **error);
+
 static gboolean
-nbci_file_write_through(const gchar *path, const gchar *data, gsize length, GError **error)
+nbci_file_write_through(const gchar *path,
+			NbciFileWriteFunc write_func,
+			gpointer user_data,
+			GError **error)
 {
-	gsize written = 0;
 	gint fd = g_open(path, O_WRONLY | O_CLOEXEC, 0);
 
 	if (fd < 0) {
@@ -574,35 +696,86 @@ nbci_file_write_through(const gchar *path, const gchar *data, gsize length, GErr
 			    g_strerror(errsv));
 		return FALSE;
 	}
-	while (written < length) {
-		gssize n = write(fd, data + written, length - written);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			gint errsv = errno;
-			g_close(fd, NULL);
-			g_set_error(error,
-				    G_IO_ERROR,
-				    g_io_error_from_errno(errsv),
-				    "failed to write %s: %s",
-				    path,
-				    g_strerror(errsv));
-			return FALSE;
-		}
-		written += (gsize)n;
+	if (!write_func(fd, path, user_data, error)) {
+		g_close(fd, NULL);
+		return FALSE;
 	}
 	return g_close(fd, error);
 }
 
-gboolean
-nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, GError **error)
+/* Writes a temporary file next to @path and renames it over @path. The
+ * data reaches the disk before the rename when @sync is set, as
+ * g_file_set_contents_full() does for a file that exists and is not empty,
+ * so that a crash cannot leave an empty file in place of a full one. */
+static gboolean
+nbci_file_write_renamed(const gchar *path,
+			gint mode,
+			gboolean sync,
+			NbciFileWriteFunc write_func,
+			gpointer user_data,
+			GError **error)
+{
+	g_autofree gchar *tmp_path = g_strdup_printf("%s.XXXXXX", path);
+	gint fd = g_mkstemp_full(tmp_path, O_RDWR | O_CLOEXEC, mode);
+
+	if (fd < 0) {
+		gint errsv = errno;
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errsv),
+			    "failed to create a temporary file next to %s: %s",
+			    path,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	if (!write_func(fd, path, user_data, error)) {
+		g_close(fd, NULL);
+		g_unlink(tmp_path);
+		return FALSE;
+	}
+	if (sync && fsync(fd) != 0) {
+		gint errsv = errno;
+		g_close(fd, NULL);
+		g_unlink(tmp_path);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errsv),
+			    "failed to write %s: %s",
+			    path,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	if (!g_close(fd, error)) {
+		g_unlink(tmp_path);
+		return FALSE;
+	}
+	if (g_rename(tmp_path, path) != 0) {
+		gint errsv = errno;
+		g_unlink(tmp_path);
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errsv),
+			    "failed to rename %s to %s: %s",
+			    tmp_path,
+			    path,
+			    g_strerror(errsv));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Replaces @path with what @write_func writes, as
+ * nbci_file_replace_contents() describes. */
+static gboolean
+nbci_file_replace_with(const gchar *path,
+		       NbciFileWriteFunc write_func,
+		       gpointer user_data,
+		       GError **error)
 {
 	GStatBuf st;
 	gint mode = 0666;
+	gboolean sync = FALSE;
 	g_autofree gchar *dirname = NULL;
-
-	g_return_val_if_fail(path != NULL, FALSE);
-	g_return_val_if_fail(data != NULL || length == 0, FALSE);
 
 	/* A symbolic link is followed, so that its target gets the new
 	 * content instead of the link being replaced by a file. */
@@ -610,7 +783,7 @@ nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, G
 		g_autofree gchar *target = nbci_file_resolve_link(path, error);
 		if (target == NULL)
 			return FALSE;
-		return nbci_file_replace_contents(target, data, length, error);
+		return nbci_file_replace_with(target, write_func, user_data, error);
 	}
 
 	/* A device or pipe, such as /dev/null, is written through: renaming a
@@ -624,7 +797,7 @@ nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, G
 				    path);
 			return FALSE;
 		}
-		return nbci_file_write_through(path, data, length, error);
+		return nbci_file_write_through(path, write_func, user_data, error);
 	}
 
 	dirname = g_path_get_dirname(path);
@@ -639,18 +812,122 @@ nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, G
 			    g_strerror(errsv));
 		return FALSE;
 	}
-	if (g_stat(path, &st) == 0)
+	if (g_stat(path, &st) == 0) {
 		mode = st.st_mode & 0777;
-	if (!g_file_set_contents_full(path,
-				      data != NULL ? data : "",
-				      (gssize)length,
-				      G_FILE_SET_CONTENTS_CONSISTENT,
-				      mode,
-				      error)) {
-		g_prefix_error(error, "failed to write %s: ", path);
+		sync = st.st_size > 0;
+	}
+	return nbci_file_write_renamed(path, mode, sync, write_func, user_data, error);
+}
+
+typedef struct {
+	const gchar *data;
+	gsize length;
+} NbciFileContents;
+
+static gboolean
+nbci_file_write_contents_cb(gint fd, const gchar *path, gpointer user_data, GError **error)
+{
+	NbciFileContents *contents = user_data;
+
+	return nbci_file_write_all(fd, contents->data, contents->length, path, error);
+}
+
+/**
+ * nbci_file_replace_contents:
+ * @path: the file to write
+ * @data: the new contents
+ * @length: the length of @data in bytes
+ * @error: return location for a #GError
+ *
+ * Writes @data to a temporary file in the folder of @path and renames it
+ * over @path, so a reader sees either the old or the new file. Missing parent
+ * folders are created. An existing file keeps its permission bits, and a new
+ * one gets 0666 minus the umask. A symbolic link is followed, and a device
+ * or pipe is written in place.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+nbci_file_replace_contents(const gchar *path, const gchar *data, gsize length, GError **error)
+{
+	NbciFileContents contents = {.data = data != NULL ? data : "", .length = length};
+
+	g_return_val_if_fail(path != NULL, FALSE);
+	g_return_val_if_fail(data != NULL || length == 0, FALSE);
+
+	return nbci_file_replace_with(path, nbci_file_write_contents_cb, &contents, error);
+}
+
+typedef struct {
+	JsonNode *node;
+	guint indent;
+	NbciJsonTextLayoutFunc layout_func;
+	gpointer user_data;
+} NbciUtilJsonFile;
+
+static gboolean
+nbci_util_write_json_cb(gint fd, const gchar *path, gpointer user_data, GError **error)
+{
+	NbciUtilJsonFile *file = user_data;
+	g_autoptr(GPtrArray) containers = g_ptr_array_new();
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	g_autoptr(GString) out = g_string_sized_new(2 * NBCI_UTIL_WRITER_CHUNK);
+	NbciUtilWriter writer = {
+	    .out = out,
+	    .fd = fd,
+	    .path = path,
+	    .indent = file->indent,
+	    .layout_func = file->layout_func,
+	    .user_data = file->user_data,
+	    .containers = containers,
+	    .names = names,
+	};
+
+	nbci_util_writer_write_node(&writer, file->node, 0);
+	g_string_append_c(writer.out, '\n');
+	nbci_util_writer_flush(&writer, TRUE);
+	if (writer.error != NULL) {
+		g_propagate_error(error, writer.error);
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/**
+ * nbci_json_node_write_file_full:
+ * @node: the root of a JSON tree
+ * @indent: spaces per nesting level; 0 writes everything on one line
+ * @layout_func: (nullable) (scope call): chooses how text values are laid
+ *   out, or %NULL to write every value as stored
+ * @user_data: data for @layout_func
+ * @path: the file to write
+ * @error: return location for a #GError
+ *
+ * Writes the bytes nbci_json_node_to_data_full() returns into @path, as
+ * nbci_file_replace_contents() replaces a file. The text goes to the file
+ * in pieces of 64 KiB, so no copy of the whole text is held.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+nbci_json_node_write_file_full(JsonNode *node,
+			       guint indent,
+			       NbciJsonTextLayoutFunc layout_func,
+			       gpointer user_data,
+			       const gchar *path,
+			       GError **error)
+{
+	NbciUtilJsonFile file = {
+	    .node = node,
+	    .indent = indent,
+	    .layout_func = layout_func,
+	    .user_data = user_data,
+	};
+
+	g_return_val_if_fail(node != NULL, FALSE);
+	g_return_val_if_fail(path != NULL, FALSE);
+
+	return nbci_file_replace_with(path, nbci_util_write_json_cb, &file, error);
 }
 
 /**

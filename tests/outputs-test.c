@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "nbci-private.h"
@@ -31,13 +32,26 @@ nbci_test_output_type(JsonArray *outputs, guint index)
 					     "output_type");
 }
 
+/* Returns the text of an output; a stream's list of strings is joined,
+ * and the joined text stays valid until the next call. */
 static const gchar *
 nbci_test_output_text(JsonArray *outputs, guint index)
 {
+	static gchar *joined = NULL;
 	JsonObject *output = json_array_get_object_element(outputs, index);
+	JsonNode *text = json_object_get_member(output, "text");
 
-	if (json_object_has_member(output, "text"))
-		return json_object_get_string_member(output, "text");
+	if (text != NULL && JSON_NODE_HOLDS_ARRAY(text)) {
+		GString *buffer = g_string_new(NULL);
+		JsonArray *chunks = json_node_get_array(text);
+		for (guint i = 0; i < json_array_get_length(chunks); i++)
+			g_string_append(buffer, json_array_get_string_element(chunks, i));
+		g_free(joined);
+		joined = g_string_free(buffer, FALSE);
+		return joined;
+	}
+	if (text != NULL)
+		return json_node_get_string(text);
 	return json_object_get_string_member(json_object_get_object_member(output, "data"),
 					     "text/plain");
 }
@@ -353,6 +367,200 @@ nbci_outputs_test_large_stream(void)
 	g_assert_true(g_str_has_suffix(text, "line 199999\n"));
 }
 
+/* Text longer than a chunk is stored as a list of strings, each a few
+ * writes longer than 64 KiB at most. */
+static void
+nbci_outputs_test_large_stream_chunks(void)
+{
+	g_autoptr(NbciOutputs) collector = nbci_outputs_new();
+	g_autoptr(JsonArray) outputs = json_array_new();
+	g_autofree gchar *line = g_strnfill(99, 'x');
+	JsonNode *text;
+	JsonArray *chunks;
+	gsize total = 0;
+
+	nbci_outputs_begin_cell(collector, outputs);
+	for (guint i = 0; i < 20000; i++) {
+		nbci_outputs_add_stream(collector, "stdout", line);
+		nbci_outputs_add_stream(collector, "stdout", "\n");
+	}
+	nbci_outputs_end_cell(collector);
+
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 1);
+	text = json_object_get_member(json_array_get_object_element(outputs, 0), "text");
+	g_assert_true(JSON_NODE_HOLDS_ARRAY(text));
+	chunks = json_node_get_array(text);
+	g_assert_cmpuint(json_array_get_length(chunks), >, 1);
+	for (guint i = 0; i < json_array_get_length(chunks); i++) {
+		gsize length = strlen(json_array_get_string_element(chunks, i));
+		g_assert_cmpuint(length, >, 0);
+		g_assert_cmpuint(length, <, 64 * 1024 + 100);
+		total += length;
+	}
+	g_assert_cmpuint(total, ==, 20000 * 100);
+}
+
+/* A reader of the outputs array sees all text after nbci_outputs_flush(),
+ * and the stream goes on afterwards. */
+static void
+nbci_outputs_test_flush_mid_cell(void)
+{
+	g_autoptr(NbciOutputs) collector = nbci_outputs_new();
+	g_autoptr(JsonArray) outputs = json_array_new();
+
+	nbci_outputs_begin_cell(collector, outputs);
+	nbci_outputs_add_stream(collector, "stdout", "one\n");
+	nbci_outputs_flush(collector);
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 1);
+	g_assert_cmpstr(nbci_test_output_text(outputs, 0), ==, "one\n");
+
+	nbci_outputs_add_stream(collector, "stdout", "two\n");
+	nbci_outputs_flush(collector);
+	g_assert_cmpstr(nbci_test_output_text(outputs, 0), ==, "one\ntwo\n");
+
+	nbci_outputs_add_stream(collector, "stdout", "three\n");
+	nbci_outputs_end_cell(collector);
+	g_assert_cmpuint(json_array_get_length(outputs), ==, 1);
+	g_assert_cmpstr(nbci_test_output_text(outputs, 0), ==, "one\ntwo\nthree\n");
+}
+
+/* Flushing after every write keeps the text whole; once it outgrows a
+ * chunk it becomes a list instead of being copied on every flush. */
+static void
+nbci_outputs_test_flush_every_write(void)
+{
+	g_autoptr(NbciOutputs) collector = nbci_outputs_new();
+	g_autoptr(JsonArray) outputs = json_array_new();
+	const guint n_writes = 20000;
+	const gchar *text;
+
+	nbci_outputs_begin_cell(collector, outputs);
+	for (guint i = 0; i < n_writes; i++) {
+		gchar line[16];
+		g_snprintf(line, sizeof(line), "line %06u\n", i);
+		nbci_outputs_add_stream(collector, "stdout", line);
+		nbci_outputs_flush(collector);
+	}
+	nbci_outputs_end_cell(collector);
+
+	g_assert_true(JSON_NODE_HOLDS_ARRAY(
+	    json_object_get_member(json_array_get_object_element(outputs, 0), "text")));
+	text = nbci_test_output_text(outputs, 0);
+	g_assert_cmpuint(strlen(text), ==, n_writes * strlen("line 000000\n"));
+	g_assert_true(g_str_has_prefix(text, "line 000000\nline 000001\n"));
+	g_assert_true(g_str_has_suffix(text, "line 019999\n"));
+}
+
+#define NBCI_TEST_NOTEBOOK                                                                       \
+	"{\"cells\": [{\"cell_type\": \"code\", \"execution_count\": null, \"id\": \"c\", "    \
+	"\"metadata\": {}, \"outputs\": [], \"source\": \"print()\"}], \"metadata\": {}, "         \
+	"\"nbformat\": 4, \"nbformat_minor\": 5}"
+
+/* Saves a notebook whose only cell's outputs @fill sets, and returns the
+ * saved file's `text` of the first output. */
+static JsonArray *
+nbci_test_save_stream(NbciNotebook *notebook, gchar **saved_data)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-outputs-XXXXXX", NULL);
+	g_autofree gchar *path = g_build_filename(dir, "saved.ipynb", NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *data = NULL;
+	g_autofree gchar *expected = NULL;
+	JsonObject *cell;
+	JsonObject *output;
+
+	g_assert_true(nbci_notebook_save(notebook, path, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(path, &data, NULL, NULL));
+
+	/* the file holds the bytes nbci_notebook_to_data() returns */
+	expected = nbci_notebook_to_data(notebook, NULL);
+	g_assert_cmpstr(data, ==, expected);
+
+	json_parser_load_from_data(parser, data, -1, &error);
+	g_assert_no_error(error);
+	cell = json_array_get_object_element(
+	    json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)),
+					 "cells"),
+	    0);
+	output = json_array_get_object_element(json_object_get_array_member(cell, "outputs"), 0);
+	g_unlink(path);
+	g_rmdir(dir);
+	*saved_data = g_steal_pointer(&data);
+	return json_array_ref(json_object_get_array_member(output, "text"));
+}
+
+/* Lines that span the pieces of a stream's text are saved whole, with the
+ * line breaks of Python's str.splitlines(). */
+static void
+nbci_outputs_test_save_pieces(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NbciNotebook) notebook =
+	    nbci_notebook_new_from_data(NBCI_TEST_NOTEBOOK, -1, "pieces.ipynb", &error);
+	g_autoptr(JsonArray) saved = NULL;
+	g_autofree gchar *data = NULL;
+	JsonObject *output = json_object_new();
+	JsonArray *pieces = json_array_new();
+	const gchar *expected[] = {"a\r\n", "bc\n", "d\u2028", "e\tf\r", "\"g\""};
+
+	g_assert_no_error(error);
+	json_array_add_string_element(pieces, "a\r");
+	json_array_add_string_element(pieces, "\nb");
+	json_array_add_string_element(pieces, "c\n");
+	json_array_add_string_element(pieces, "");
+	json_array_add_string_element(pieces, "d\u2028e\t");
+	json_array_add_string_element(pieces, "f\r");
+	json_array_add_string_element(pieces, "\"g\"");
+	json_object_set_string_member(output, "output_type", "stream");
+	json_object_set_string_member(output, "name", "stdout");
+	json_object_set_array_member(output, "text", pieces);
+	json_array_add_object_element(nbci_notebook_reset_cell_outputs(notebook, 0), output);
+
+	saved = nbci_test_save_stream(notebook, &data);
+	g_assert_cmpuint(json_array_get_length(saved), ==, G_N_ELEMENTS(expected));
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+		g_assert_cmpstr(json_array_get_string_element(saved, i), ==, expected[i]);
+	g_assert_nonnull(strstr(data, "\n      \"a\\r\\n\",\n      \"bc\\n\",\n"));
+}
+
+/* A stream of several megabytes, with characters to escape on the chunk
+ * boundaries of the writer, is saved as its lines. */
+static void
+nbci_outputs_test_save_large_stream(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NbciNotebook) notebook =
+	    nbci_notebook_new_from_data(NBCI_TEST_NOTEBOOK, -1, "large.ipynb", &error);
+	g_autoptr(NbciOutputs) collector = nbci_outputs_new();
+	g_autoptr(JsonArray) saved = NULL;
+	g_autoptr(GString) line = g_string_new(NULL);
+	g_autofree gchar *data = NULL;
+	const guint n_lines = 40000;
+
+	g_assert_no_error(error);
+	for (guint i = 0; line->len < 90; i++)
+		g_string_append(line, (i % 7 == 0) ? "\"\t\\é" : "xy");
+	g_string_append_c(line, '\n');
+
+	nbci_outputs_begin_cell(collector, nbci_notebook_reset_cell_outputs(notebook, 0));
+	for (guint i = 0; i < n_lines; i++)
+		nbci_outputs_add_stream(collector, "stdout", line->str);
+	/* a last line of 200 KiB without a line break */
+	for (guint i = 0; i < 200; i++) {
+		g_autofree gchar *piece = g_strnfill(1024, 'z');
+		nbci_outputs_add_stream(collector, "stdout", piece);
+	}
+	nbci_outputs_end_cell(collector);
+
+	saved = nbci_test_save_stream(notebook, &data);
+	g_assert_cmpuint(json_array_get_length(saved), ==, n_lines + 1);
+	for (guint i = 0; i < n_lines; i++)
+		g_assert_cmpstr(json_array_get_string_element(saved, i), ==, line->str);
+	g_assert_cmpuint(strlen(json_array_get_string_element(saved, n_lines)), ==, 200 * 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,5 +580,10 @@ main(int argc, char **argv)
 	g_test_add_func("/outputs/update-unknown", nbci_outputs_test_update_unknown);
 	g_test_add_func("/outputs/clear-forgets-ids", nbci_outputs_test_clear_forgets_ids);
 	g_test_add_func("/outputs/large-stream", nbci_outputs_test_large_stream);
+	g_test_add_func("/outputs/large-stream-chunks", nbci_outputs_test_large_stream_chunks);
+	g_test_add_func("/outputs/flush-mid-cell", nbci_outputs_test_flush_mid_cell);
+	g_test_add_func("/outputs/flush-every-write", nbci_outputs_test_flush_every_write);
+	g_test_add_func("/outputs/save-pieces", nbci_outputs_test_save_pieces);
+	g_test_add_func("/outputs/save-large-stream", nbci_outputs_test_save_large_stream);
 	return g_test_run();
 }
