@@ -33,6 +33,8 @@ valgrind
 man-db
 groff-base
 yamllint
+libxml2-utils
+bsdutils
 "
 
 missing=""
