@@ -113,6 +113,7 @@ expected=(
 	"$libdir_name/libnbci.so.1.0.0"
 	"$libdir_name/pkgconfig/nbci-1.pc"
 	"$libdir_name/nbci-1/plugins/nbci-kernel.so"
+	"$libdir_name/nbci-1/plugins/nbci-fork-server.py"
 	"$libdir_name/nbci-1/plugins/nbci-slack.so"
 	"$libdir_name/nbci-1/plugins/nbci-smtp.so"
 	"$libdir_name/nbci-1/plugins/nbci-drive.so"

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "nbci-fork-server.h"
 #include "nbci-kernel-executor.h"
 #include "nbci-kernel-session.h"
 #include "nbci-private.h"
@@ -107,7 +108,10 @@ struct _NbciKernelExecutor {
 	guint16 ports[NBCI_KERNEL_EXECUTOR_N_PORTS];
 	gboolean ports_reserved;
 	gboolean exited_during_startup;
-	GSubprocess *process;
+	gboolean use_fork_server;
+	NbciForkServer *fork_server;
+	NbciForkedKernel *forked; /* the kernel when the fork server started it */
+	GSubprocess *process;	  /* the kernel when nbci spawned it */
 	GPid pid;
 	NbciKernelSession *session;
 	void *sockets[NBCI_KERNEL_EXECUTOR_N_CHANNELS];
@@ -316,6 +320,8 @@ nbci_kernel_executor_describe_output(NbciKernelExecutor *self)
 static gboolean
 nbci_kernel_executor_process_is_alive(NbciKernelExecutor *self)
 {
+	if (self->forked != NULL)
+		return nbci_forked_kernel_is_alive(self->forked);
 	return self->process != NULL && g_subprocess_get_identifier(self->process) != NULL;
 }
 
@@ -337,6 +343,9 @@ nbci_kernel_executor_wait_for_exit(NbciKernelExecutor *self, guint timeout_ms)
 static gchar *
 nbci_kernel_executor_describe_exit(NbciKernelExecutor *self)
 {
+	if (self->forked != NULL)
+		return nbci_forked_kernel_describe_exit(self->forked);
+
 	/* Returns at once for a reaped process; it also orders the reads of
 	 * the status below after the worker thread's write. */
 	g_subprocess_wait(self->process, NULL, NULL);
@@ -368,7 +377,7 @@ nbci_kernel_executor_signal_group(NbciKernelExecutor *self, gint signum)
 static void
 nbci_kernel_executor_stop_process(NbciKernelExecutor *self)
 {
-	if (self->process == NULL)
+	if (self->process == NULL && self->forked == NULL)
 		return;
 
 	if (nbci_kernel_executor_process_is_alive(self)) {
@@ -383,6 +392,8 @@ nbci_kernel_executor_stop_process(NbciKernelExecutor *self)
 			  self->kernel_name,
 			  (gint)self->pid);
 	g_clear_object(&self->process);
+	g_clear_pointer(&self->forked, nbci_forked_kernel_free);
+	g_clear_pointer(&self->fork_server, nbci_fork_server_release);
 }
 
 static void
@@ -461,7 +472,7 @@ nbci_kernel_executor_shutdown(NbciCellExecutor *executor)
 {
 	NbciKernelExecutor *self = NBCI_KERNEL_EXECUTOR(executor);
 
-	if (self->process != NULL)
+	if (self->process != NULL || self->forked != NULL)
 		g_debug("stopping kernel %s (pid %d)", self->kernel_name, (gint)self->pid);
 	nbci_kernel_executor_stop_process(self);
 	nbci_kernel_executor_close_sockets(self);
@@ -680,13 +691,63 @@ nbci_kernel_executor_build_argv(NbciKernelExecutor *self,
 	return g_strv_builder_end(builder);
 }
 
-/* Starts the kernel process in @working_dir. Its stdout and stderr go to
- * a file, because a pipe that nobody reads fills up and blocks the kernel. */
+/* Asks the fork server of the kernel's Python for a forked kernel. Any
+ * failure is logged, and the caller spawns the kernel instead. */
+static gboolean
+nbci_kernel_executor_launch_forked(NbciKernelExecutor *self,
+				   NbciKernelspec *kernelspec,
+				   const gchar *const *argv,
+				   const gchar *working_dir,
+				   const gchar *const *environ_kernel,
+				   guint startup_timeout_ms)
+{
+	const gchar *const empty[] = {NULL};
+	g_auto(GStrv) environ_kernelspec = nbci_kernelspec_build_environ(kernelspec, empty);
+	g_autoptr(GError) error_local = NULL;
+
+	if (!nbci_fork_server_match_argv(argv)) {
+		g_debug("kernel %s is not started as <python> -m ipykernel_launcher; spawning it",
+			self->kernel_name);
+		return FALSE;
+	}
+	self->fork_server = nbci_fork_server_acquire(argv[0],
+						     environ_kernel,
+						     (const gchar *const *)environ_kernelspec,
+						     startup_timeout_ms,
+						     &error_local);
+	if (self->fork_server == NULL) {
+		g_info("failed to start the fork server for kernel %s, spawning it instead: %s",
+		       self->kernel_name,
+		       error_local->message);
+		return FALSE;
+	}
+	self->forked = nbci_fork_server_fork(self->fork_server,
+					     argv,
+					     working_dir,
+					     environ_kernel,
+					     self->output_file,
+					     &error_local);
+	if (self->forked == NULL) {
+		g_info("the fork server failed to start kernel %s, spawning it instead: %s",
+		       self->kernel_name,
+		       error_local->message);
+		g_clear_pointer(&self->fork_server, nbci_fork_server_release);
+		return FALSE;
+	}
+	self->pid = nbci_forked_kernel_get_pid(self->forked);
+	g_debug("forked kernel %s as pid %d in %s", self->kernel_name, (gint)self->pid, working_dir);
+	return TRUE;
+}
+
+/* Starts the kernel process in @working_dir, from the fork server when it
+ * can, else as a new process. Its stdout and stderr go to a file, because
+ * a pipe that nobody reads fills up and blocks the kernel. */
 static gboolean
 nbci_kernel_executor_launch(NbciKernelExecutor *self,
 			    NbciKernelspec *kernelspec,
 			    const gchar *working_dir,
 			    const gchar *const *envp,
+			    guint startup_timeout_ms,
 			    GError **error)
 {
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -698,6 +759,14 @@ nbci_kernel_executor_launch(NbciKernelExecutor *self,
 	if (argv == NULL)
 		return FALSE;
 	environ_kernel = nbci_kernelspec_build_environ(kernelspec, envp);
+	if (self->use_fork_server &&
+	    nbci_kernel_executor_launch_forked(self,
+					       kernelspec,
+					       (const gchar *const *)argv,
+					       working_dir,
+					       (const gchar *const *)environ_kernel,
+					       startup_timeout_ms))
+		return TRUE;
 
 	/* stdin is a pipe nbci never writes, as jupyter_client does. */
 	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
@@ -1051,7 +1120,12 @@ nbci_kernel_executor_start_once(NbciKernelExecutor *self,
 	g_clear_pointer(&self->output_tail, g_free);
 	g_clear_pointer(&self->language_info, json_object_unref);
 	return nbci_kernel_executor_prepare(self, error) &&
-	       nbci_kernel_executor_launch(self, kernelspec, working_dir, envp, error) &&
+	       nbci_kernel_executor_launch(self,
+					   kernelspec,
+					   working_dir,
+					   envp,
+					   startup_timeout_ms,
+					   error) &&
 	       nbci_kernel_executor_connect(self, error) &&
 	       nbci_kernel_executor_wait_for_ready(self, startup_timeout_ms, cancellable, error);
 }
@@ -1068,7 +1142,7 @@ nbci_kernel_executor_start(NbciCellExecutor *executor,
 	NbciKernelExecutor *self = NBCI_KERNEL_EXECUTOR(executor);
 	gint64 start = g_get_monotonic_time();
 
-	if (self->process != NULL || self->runtime_dir != NULL) {
+	if (self->process != NULL || self->forked != NULL || self->runtime_dir != NULL) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_FAILED,
@@ -1660,6 +1734,7 @@ nbci_kernel_executor_class_init(NbciKernelExecutorClass *klass)
 static void
 nbci_kernel_executor_init(NbciKernelExecutor *self)
 {
+	self->use_fork_server = TRUE;
 }
 
 /* Creates an executor with no kernel; start() launches one. */
@@ -1686,6 +1761,33 @@ nbci_kernel_executor_get_connection_file(NbciKernelExecutor *self)
 	g_return_val_if_fail(NBCI_IS_KERNEL_EXECUTOR(self), NULL);
 
 	return self->connection_file;
+}
+
+/**
+ * nbci_kernel_executor_set_fork_server:
+ * @self: an executor
+ * @use_fork_server: whether start() may fork a Python kernel from a fork
+ *   server instead of spawning it
+ *
+ * Sets whether a Python ipykernel is forked from a fork server that has
+ * imported ipykernel already. The default is %TRUE; the configuration key
+ * `fork_server` sets it too.
+ */
+void
+nbci_kernel_executor_set_fork_server(NbciKernelExecutor *self, gboolean use_fork_server)
+{
+	g_return_if_fail(NBCI_IS_KERNEL_EXECUTOR(self));
+
+	self->use_fork_server = use_fork_server;
+}
+
+/* Returns whether the running kernel was forked from a fork server. */
+gboolean
+nbci_kernel_executor_get_forked(NbciKernelExecutor *self)
+{
+	g_return_val_if_fail(NBCI_IS_KERNEL_EXECUTOR(self), FALSE);
+
+	return self->forked != NULL;
 }
 
 /* Returns whether the kernel process has been started and not exited. */

@@ -20,5 +20,9 @@ const gchar *
 nbci_kernel_executor_get_connection_file(NbciKernelExecutor *self);
 gboolean
 nbci_kernel_executor_is_running(NbciKernelExecutor *self);
+void
+nbci_kernel_executor_set_fork_server(NbciKernelExecutor *self, gboolean use_fork_server);
+gboolean
+nbci_kernel_executor_get_forked(NbciKernelExecutor *self);
 
 G_END_DECLS
