@@ -109,6 +109,8 @@ static const NbciConfigKeyInfo nbci_config_keys[] = {
     {"fail_fast", NBCI_CONFIG_KIND_BOOLEAN},
     {"allow_errors", NBCI_CONFIG_KIND_BOOLEAN},
     {"env", NBCI_CONFIG_KIND_STRV},
+    /* Python kernels are forked from a server that imported ipykernel */
+    {"fork_server", NBCI_CONFIG_KIND_BOOLEAN, NULL, TRUE},
     {"report", NBCI_CONFIG_KIND_STRING, .default_string = "nbci-report.json"},
     {"output_dir", NBCI_CONFIG_KIND_STRING},
     /* a YAML file of papermill-style parameters injected into every notebook */

@@ -38,6 +38,7 @@ typedef struct {
 	gchar **env;
 	gboolean no_notify;
 	gboolean notify_strict;
+	gboolean no_fork_server;
 	gchar **paths;
 	NbciCmdListSelection selection;
 } NbciCmdRunOptions;
@@ -350,6 +351,8 @@ nbci_cmd_run_build_config(NbciCmdRunOptions *options, GError **error)
 		nbci_config_set_int(config, "notebook_timeout", options->notebook_timeout);
 	if (!nbci_cmd_run_apply_runner_options(config, options, error))
 		return NULL;
+	if (options->no_fork_server)
+		nbci_config_set_boolean(config, "fork_server", FALSE);
 	if (!nbci_cmd_run_check_not_empty("--parameters", options->parameters_path, error))
 		return NULL;
 	if (options->parameters_path != NULL)
@@ -740,6 +743,9 @@ nbci_cmd_run(gint argc, gchar **argv)
 		"of a sharded run)"), NULL},
 	    {"notify-strict", 0, 0, G_OPTION_ARG_NONE, &options.notify_strict,
 	     N_("Exit with status 5 when a notifier failed, whatever the notebooks did"), NULL},
+	    {"no-fork-server", 0, 0, G_OPTION_ARG_NONE, &options.no_fork_server,
+	     N_("Spawn every kernel as a new process instead of forking Python kernels from a "
+		"server that has imported ipykernel"), NULL},
 	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options.paths, NULL,
 	     N_("[PATH…]")},
 	    {NULL},

@@ -1691,6 +1691,17 @@ nbci_kernel_executor_dup_stderr(NbciCellExecutor *executor)
 	return g_steal_pointer(&output);
 }
 
+/* Reads `fork_server`, which is true unless the configuration or
+ * --no-fork-server turns it off. */
+static gboolean
+nbci_kernel_executor_configure(NbciCellExecutor *executor, NbciConfig *config, GError **error)
+{
+	NbciKernelExecutor *self = NBCI_KERNEL_EXECUTOR(executor);
+
+	self->use_fork_server = nbci_config_get_boolean(config, "fork_server");
+	return TRUE;
+}
+
 static void
 nbci_kernel_executor_iface_init(NbciCellExecutorInterface *iface)
 {
@@ -1700,6 +1711,7 @@ nbci_kernel_executor_iface_init(NbciCellExecutorInterface *iface)
 	iface->interrupt = nbci_kernel_executor_interrupt;
 	iface->shutdown = nbci_kernel_executor_shutdown;
 	iface->dup_stderr = nbci_kernel_executor_dup_stderr;
+	iface->configure = nbci_kernel_executor_configure;
 }
 
 static void
