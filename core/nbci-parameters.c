@@ -468,10 +468,13 @@ nbci_parameters_yaml_parse_scalar(NbciParametersYaml *yaml,
 	g_autoptr(JsonNode) node = NULL;
 	const gchar *expected = NULL;
 
-	/* a quoted scalar, or one with the non-specific tag "!", is text */
-	if (tag == NULL && event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+	/* A quoted scalar is text. PyYAML resolves a scalar with the
+	 * non-specific tag "!" as if it were plain, although YAML 1.1 makes
+	 * it text, and papermill reads files with PyYAML. */
+	if ((tag == NULL && event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) ||
+	    g_strcmp0(tag, "!") == 0)
 		return nbci_parameters_yaml_resolve(yaml, event, text, error);
-	if (tag == NULL || g_strcmp0(tag, "!") == 0 || g_strcmp0(tag, YAML_STR_TAG) == 0)
+	if (tag == NULL || g_strcmp0(tag, YAML_STR_TAG) == 0)
 		return json_node_init_string(json_node_alloc(), text);
 
 	node = nbci_parameters_yaml_resolve(yaml, event, text, error);
@@ -520,6 +523,26 @@ nbci_parameters_yaml_parse_node(NbciParametersYaml *yaml,
 				const yaml_event_t *event,
 				guint depth,
 				GError **error);
+
+/* A list or mapping may carry no tag, the non-specific tag "!" or its own
+ * core tag; PyYAML's safe loader rejects the other tags too. */
+static gboolean
+nbci_parameters_yaml_check_collection_tag(NbciParametersYaml *yaml,
+					  const yaml_event_t *event,
+					  const yaml_char_t *tag,
+					  const gchar *core_tag,
+					  GError **error)
+{
+	const gchar *text = (const gchar *)tag;
+
+	if (text == NULL || g_strcmp0(text, "!") == 0 || g_strcmp0(text, core_tag) == 0)
+		return TRUE;
+	return nbci_parameters_yaml_error(yaml,
+					  &event->start_mark,
+					  error,
+					  _("the YAML tag %s is not supported; remove it"),
+					  text);
+}
 
 static JsonNode *
 nbci_parameters_yaml_parse_sequence(NbciParametersYaml *yaml, guint depth, GError **error)
@@ -614,8 +637,20 @@ nbci_parameters_yaml_parse_node(NbciParametersYaml *yaml,
 	case YAML_SCALAR_EVENT:
 		return nbci_parameters_yaml_parse_scalar(yaml, event, error);
 	case YAML_SEQUENCE_START_EVENT:
+		if (!nbci_parameters_yaml_check_collection_tag(yaml,
+							       event,
+							       event->data.sequence_start.tag,
+							       YAML_SEQ_TAG,
+							       error))
+			return NULL;
 		return nbci_parameters_yaml_parse_sequence(yaml, depth, error);
 	case YAML_MAPPING_START_EVENT:
+		if (!nbci_parameters_yaml_check_collection_tag(yaml,
+							       event,
+							       event->data.mapping_start.tag,
+							       YAML_MAP_TAG,
+							       error))
+			return NULL;
 		return nbci_parameters_yaml_parse_mapping(yaml, depth, error);
 	default:
 		/* libyaml only emits events in the grammar's order */
