@@ -748,6 +748,209 @@ nbci_parameters_test_inject_bad_name(void)
 	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_PARAMETERS);
 }
 
+typedef struct {
+	gint status;
+	gchar *out;
+	gchar *err;
+} NbciTestRun;
+
+static void
+nbci_test_run_free(NbciTestRun *run)
+{
+	g_free(run->out);
+	g_free(run->err);
+	g_free(run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciTestRun, nbci_test_run_free)
+
+/* Copies the fixtures of tests/parameters into a new temporary folder. */
+static gchar *
+nbci_test_copy_fixtures(void)
+{
+	const gchar *names[] = {"check.ipynb", "other-language.ipynb", "params.yml",
+				"with-parameters.yml"};
+	gchar *dir = g_dir_make_tmp("nbci-parameters-XXXXXX", NULL);
+
+	g_assert_nonnull(dir);
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree gchar *source = g_test_build_filename(G_TEST_DIST, "parameters", names[i], NULL);
+		g_autofree gchar *dest = g_build_filename(dir, names[i], NULL);
+		g_autofree gchar *contents = NULL;
+		gsize length = 0;
+		g_autoptr(GError) error = NULL;
+
+		g_file_get_contents(source, &contents, &length, &error);
+		g_assert_no_error(error);
+		g_file_set_contents(dest, contents, (gssize)length, &error);
+		g_assert_no_error(error);
+	}
+	return dir;
+}
+
+static void
+nbci_test_remove_fixtures(const gchar *dir)
+{
+	g_autofree gchar *command = g_strdup_printf("rm -rf '%s'", dir);
+	g_autoptr(GError) error = NULL;
+
+	g_spawn_command_line_sync(command, NULL, NULL, NULL, &error);
+	g_assert_no_error(error);
+}
+
+/* Runs the built nbci in @cwd with @args, on the kernelspecs of the system
+ * and of tests/jupyter. */
+static NbciTestRun *
+nbci_test_run_nbci(const gchar *cwd, const gchar *const *args)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autofree gchar *jupyter_path = g_test_build_filename(G_TEST_DIST, "jupyter", NULL);
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	NbciTestRun *run = g_new0(NbciTestRun, 1);
+
+	g_subprocess_launcher_set_cwd(launcher, cwd);
+	g_subprocess_launcher_setenv(launcher, "JUPYTER_PATH", jupyter_path, TRUE);
+	g_ptr_array_add(argv, (gpointer)g_getenv("NBCI_PROGRAM"));
+	g_ptr_array_add(argv, (gpointer) "run");
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8(process, NULL, NULL, &run->out, &run->err, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(process));
+	run->status = g_subprocess_get_exit_status(process);
+	if (g_test_verbose())
+		g_printerr("nbci exited %d\n--- stdout\n%s--- stderr\n%s", run->status, run->out, run->err);
+	return run;
+}
+
+/* The -p values that check.ipynb asserts, with params.yml for the rest. */
+#define NBCI_TEST_CHECK_ARGS                                                                   \
+	"-p", "text", "He said \"hi\"\nC:\\new\\ 'end'", "--parameter", "alpha", "0.5",       \
+	    "-p", "count", "12", "--parameter=flag", "False", "-pnothing", "None"
+
+static void
+nbci_parameters_test_run_kernel(void)
+{
+	g_autofree gchar *dir = nbci_test_copy_fixtures();
+	g_autofree gchar *executed = g_build_filename(dir, "out", "check.ipynb", NULL);
+	const gchar *args[] = {"--report", "report.json", "--output-dir", "out",
+			       "--parameters", "params.yml", NBCI_TEST_CHECK_ARGS,
+			       "check.ipynb", NULL};
+	g_autoptr(NbciTestRun) run = nbci_test_run_nbci(dir, args);
+	g_autoptr(NbciNotebook) notebook = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *source = NULL;
+	JsonObject *papermill;
+	JsonObject *recorded;
+
+	g_assert_cmpint(run->status, ==, 0);
+
+	/* the executed notebook keeps the injected cell and the parameters */
+	notebook = nbci_notebook_new_from_file(executed, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(nbci_notebook_get_n_cells(notebook), ==, 3);
+	g_assert_true(nbci_notebook_cell_has_tag(notebook, 0, NBCI_PARAMETERS_TAG));
+	g_assert_true(nbci_notebook_cell_has_tag(notebook, 1, NBCI_PARAMETERS_INJECTED_TAG));
+	g_assert_nonnull(nbci_notebook_get_cell_id(notebook, 1));
+	g_assert_cmpstr(nbci_notebook_get_cell_id(notebook, 1), !=, "cell0");
+	g_assert_cmpstr(nbci_notebook_get_cell_id(notebook, 1), !=, "cell1");
+	source = nbci_notebook_dup_cell_source(notebook, 1);
+	g_assert_true(g_str_has_prefix(source, "# Parameters\ncount = 12\nsettings = "));
+	papermill = nbci_json_object_get_object(nbci_notebook_get_metadata(notebook), "papermill");
+	recorded = nbci_json_object_get_object(papermill, "parameters");
+	g_assert_nonnull(recorded);
+	g_assert_cmpstr(json_object_get_string_member(recorded, "text"),
+			==,
+			"He said \"hi\"\nC:\\new\\ 'end'");
+	g_assert_cmpint(json_object_get_int_member(recorded, "count"), ==, 12);
+	g_assert_true(json_object_has_member(recorded, "settings"));
+	nbci_test_remove_fixtures(dir);
+}
+
+/* Without the -p values the checks fail, so the passing run above is due to
+ * the parameters. */
+static void
+nbci_parameters_test_run_without(void)
+{
+	g_autofree gchar *dir = nbci_test_copy_fixtures();
+	const gchar *args[] = {"--report", "report.json", "--parameters", "params.yml",
+			       "check.ipynb", NULL};
+	g_autoptr(NbciTestRun) run = nbci_test_run_nbci(dir, args);
+
+	g_assert_cmpint(run->status, ==, 1);
+	g_assert_nonnull(strstr(run->out, "AssertionError"));
+	nbci_test_remove_fixtures(dir);
+}
+
+static void
+nbci_parameters_test_run_config_key(void)
+{
+	g_autofree gchar *dir = nbci_test_copy_fixtures();
+	const gchar *args[] = {"-c", "with-parameters.yml", "--report", "report.json",
+			       NBCI_TEST_CHECK_ARGS, "check.ipynb", NULL};
+	g_autoptr(NbciTestRun) run = nbci_test_run_nbci(dir, args);
+
+	g_assert_cmpint(run->status, ==, 0);
+	nbci_test_remove_fixtures(dir);
+}
+
+/* A kernel whose language nbci cannot write fails before it starts, with
+ * a report entry that names the language. */
+static void
+nbci_parameters_test_run_other_language(void)
+{
+	g_autofree gchar *dir = nbci_test_copy_fixtures();
+	g_autofree gchar *report_path = g_build_filename(dir, "report.json", NULL);
+	g_autofree gchar *report = NULL;
+	const gchar *args[] = {"--report", "report.json", "-p", "x", "1",
+			       "other-language.ipynb", NULL};
+	g_autoptr(NbciTestRun) run = nbci_test_run_nbci(dir, args);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(run->status, !=, 0);
+	g_file_get_contents(report_path, &report, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(strstr(report, "ParameterError"));
+	g_assert_nonnull(strstr(report, "its kernel silent runs silent"));
+	g_assert_null(strstr(run->err, "silent kernel started"));
+	nbci_test_remove_fixtures(dir);
+}
+
+static void
+nbci_parameters_test_run_usage(void)
+{
+	g_autofree gchar *dir = nbci_test_copy_fixtures();
+	g_autofree gchar *bad = g_build_filename(dir, "bad.yml", NULL);
+	const gchar *missing_value[] = {"check.ipynb", "-p", "alpha", NULL};
+	const gchar *bad_file[] = {"--parameters", "bad.yml", "check.ipynb", NULL};
+	const gchar *bad_value[] = {"-p", "n", "99999999999999999999", "check.ipynb", NULL};
+	g_autoptr(NbciTestRun) run = NULL;
+	g_autoptr(GError) error = NULL;
+
+	run = nbci_test_run_nbci(dir, missing_value);
+	g_assert_cmpint(run->status, ==, 2);
+	g_assert_nonnull(strstr(run->err, "-p needs a parameter NAME and a VALUE"));
+	g_clear_pointer(&run, nbci_test_run_free);
+
+	g_file_set_contents(bad, "- one\n- two\n", -1, &error);
+	g_assert_no_error(error);
+	run = nbci_test_run_nbci(dir, bad_file);
+	g_assert_cmpint(run->status, ==, 2);
+	g_assert_nonnull(strstr(run->err, "bad.yml:1:1: the parameters file must contain"));
+	g_clear_pointer(&run, nbci_test_run_free);
+
+	run = nbci_test_run_nbci(dir, bad_value);
+	g_assert_cmpint(run->status, ==, 2);
+	g_assert_nonnull(strstr(run->err, "invalid parameter n: the integer"));
+	nbci_test_remove_fixtures(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -771,5 +974,10 @@ main(int argc, char **argv)
 	g_test_add_func("/parameters/inject/metadata", nbci_parameters_test_inject_metadata);
 	g_test_add_func("/parameters/inject/language", nbci_parameters_test_inject_language);
 	g_test_add_func("/parameters/inject/bad-name", nbci_parameters_test_inject_bad_name);
+	g_test_add_func("/parameters/run/kernel", nbci_parameters_test_run_kernel);
+	g_test_add_func("/parameters/run/without", nbci_parameters_test_run_without);
+	g_test_add_func("/parameters/run/config-key", nbci_parameters_test_run_config_key);
+	g_test_add_func("/parameters/run/other-language", nbci_parameters_test_run_other_language);
+	g_test_add_func("/parameters/run/usage", nbci_parameters_test_run_usage);
 	return g_test_run();
 }
