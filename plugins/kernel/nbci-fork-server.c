@@ -8,8 +8,8 @@
  * ipykernel and forks a fresh kernel per notebook, which saves each kernel
  * the import time.
  *
- * One server runs per Python executable and start-up environment (the
- * kernelspec's `env` and the variables that change how Python starts).
+ * One server runs per Python executable and kernel environment, which is
+ * the same for every notebook of a run.
  * Executors share it through nbci_fork_server_acquire() and _release();
  * a server that no executor uses lingers a few seconds for the next
  * notebook and is then stopped by closing its control socket. The server
@@ -84,16 +84,6 @@ static GMutex nbci_fork_server_mutex;
 static GCond nbci_fork_server_cond;
 static GHashTable *nbci_fork_server_registry = NULL; /* key -> NbciForkServer */
 
-/* The variables besides the kernelspec's `env` that change how Python
- * starts or what its imports do, and so go into the server's environment. */
-static gboolean
-nbci_fork_server_is_startup_variable(const gchar *entry)
-{
-	return g_str_has_prefix(entry, "PYTHON") || g_str_has_prefix(entry, "PATH=") ||
-	       g_str_has_prefix(entry, "LANG=") || g_str_has_prefix(entry, "LC_") ||
-	       g_str_has_prefix(entry, "LANGUAGE=");
-}
-
 /**
  * nbci_fork_server_find_script:
  *
@@ -153,42 +143,19 @@ nbci_fork_server_match_argv(const gchar *const *argv)
 	       g_strcmp0(argv[2], "ipykernel") == 0;
 }
 
-static gchar **
-nbci_fork_server_build_environ(const gchar *const *kernel_environ,
-			       const gchar *const *kernelspec_environ)
-{
-	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-	g_auto(GStrv) environ_server = NULL;
-
-	for (guint i = 0; kernel_environ != NULL && kernel_environ[i] != NULL; i++) {
-		if (nbci_fork_server_is_startup_variable(kernel_environ[i]))
-			g_strv_builder_add(builder, kernel_environ[i]);
-	}
-	environ_server = g_strv_builder_end(builder);
-
-	/* The kernelspec's own variables win, as they do for a spawned kernel. */
-	for (guint i = 0; kernelspec_environ != NULL && kernelspec_environ[i] != NULL; i++) {
-		const gchar *equal = strchr(kernelspec_environ[i], '=');
-		g_autofree gchar *name = NULL;
-		if (equal == NULL)
-			continue;
-		name = g_strndup(kernelspec_environ[i], equal - kernelspec_environ[i]);
-		environ_server = g_environ_setenv(environ_server, name, equal + 1, TRUE);
-	}
-	return g_steal_pointer(&environ_server);
-}
-
 static gint
 nbci_fork_server_compare_strings(gconstpointer a, gconstpointer b)
 {
 	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
+/* The key of a server: the Python executable and the whole environment,
+ * in a stable order. */
 static gchar *
-nbci_fork_server_build_key(const gchar *python, gchar **environ_server)
+nbci_fork_server_build_key(const gchar *python, const gchar *const *kernel_environ)
 {
 	g_autofree gchar *joined = NULL;
-	g_auto(GStrv) sorted = g_strdupv(environ_server);
+	g_auto(GStrv) sorted = g_strdupv((gchar **)kernel_environ);
 
 	qsort(sorted, g_strv_length(sorted), sizeof(gchar *), nbci_fork_server_compare_strings);
 	joined = g_strjoinv("\n", sorted);
@@ -370,7 +337,7 @@ nbci_fork_server_free(NbciForkServer *self)
 static NbciForkServer *
 nbci_fork_server_start(const gchar *python,
 		       const gchar *script,
-		       gchar **environ_server,
+		       const gchar *const *kernel_environ,
 		       guint startup_timeout_ms,
 		       GError **error)
 {
@@ -400,7 +367,7 @@ nbci_fork_server_start(const gchar *python,
 
 	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
 					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_subprocess_launcher_set_environ(launcher, environ_server);
+	g_subprocess_launcher_set_environ(launcher, (gchar **)kernel_environ);
 	g_subprocess_launcher_set_cwd(launcher, "/");
 	g_subprocess_launcher_take_fd(launcher, fds[1], 3);
 	g_subprocess_launcher_set_child_setup(launcher, nbci_fork_server_child_setup, NULL, NULL);
@@ -464,24 +431,23 @@ nbci_fork_server_linger_cb(gpointer user_data)
  * nbci_fork_server_acquire:
  * @python: the absolute path of the Python executable
  * @kernel_environ: the environment a spawned kernel would get
- * @kernelspec_environ: the kernelspec's own `env` variables
  * @startup_timeout_ms: how long a new server may take to import its modules
  *   (0 for no limit)
  * @error: return location for a #GError
  *
- * Returns the running server for @python and this start-up environment,
- * starting one when none runs. Release it with nbci_fork_server_release().
+ * Returns the running server for @python and @kernel_environ, starting one
+ * when none runs. The server runs with @kernel_environ, so that its
+ * kernels see no other environment even in /proc/PID/environ, which
+ * shows the environment a process was started with. Release it with nbci_fork_server_release().
  *
  * Returns: (transfer full) (nullable): the server, or %NULL on error
  */
 NbciForkServer *
 nbci_fork_server_acquire(const gchar *python,
 			 const gchar *const *kernel_environ,
-			 const gchar *const *kernelspec_environ,
 			 guint startup_timeout_ms,
 			 GError **error)
 {
-	g_auto(GStrv) environ_server = NULL;
 	g_autofree gchar *key = NULL;
 	g_autofree gchar *script = NULL;
 	NbciForkServer *self;
@@ -496,8 +462,7 @@ nbci_fork_server_acquire(const gchar *python,
 			    NBCI_PLUGIN_DIR);
 		return NULL;
 	}
-	environ_server = nbci_fork_server_build_environ(kernel_environ, kernelspec_environ);
-	key = nbci_fork_server_build_key(python, environ_server);
+	key = nbci_fork_server_build_key(python, kernel_environ);
 
 	g_mutex_lock(&nbci_fork_server_mutex);
 	if (nbci_fork_server_registry == NULL)
@@ -513,7 +478,7 @@ nbci_fork_server_acquire(const gchar *python,
 	}
 	if (self == NULL) {
 		/* Other threads wait for this start rather than start their own. */
-		self = nbci_fork_server_start(python, script, environ_server, startup_timeout_ms, error);
+		self = nbci_fork_server_start(python, script, kernel_environ, startup_timeout_ms, error);
 		if (self == NULL) {
 			g_mutex_unlock(&nbci_fork_server_mutex);
 			return NULL;

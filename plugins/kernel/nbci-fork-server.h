@@ -22,7 +22,6 @@ nbci_fork_server_match_argv(const gchar *const *argv);
 NbciForkServer *
 nbci_fork_server_acquire(const gchar *python,
 			 const gchar *const *kernel_environ,
-			 const gchar *const *kernelspec_environ,
 			 guint startup_timeout_ms,
 			 GError **error);
 void

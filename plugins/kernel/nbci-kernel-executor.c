@@ -695,14 +695,11 @@ nbci_kernel_executor_build_argv(NbciKernelExecutor *self,
  * failure is logged, and the caller spawns the kernel instead. */
 static gboolean
 nbci_kernel_executor_launch_forked(NbciKernelExecutor *self,
-				   NbciKernelspec *kernelspec,
 				   const gchar *const *argv,
 				   const gchar *working_dir,
 				   const gchar *const *environ_kernel,
 				   guint startup_timeout_ms)
 {
-	const gchar *const empty[] = {NULL};
-	g_auto(GStrv) environ_kernelspec = nbci_kernelspec_build_environ(kernelspec, empty);
 	g_autoptr(GError) error_local = NULL;
 
 	if (!nbci_fork_server_match_argv(argv)) {
@@ -712,7 +709,6 @@ nbci_kernel_executor_launch_forked(NbciKernelExecutor *self,
 	}
 	self->fork_server = nbci_fork_server_acquire(argv[0],
 						     environ_kernel,
-						     (const gchar *const *)environ_kernelspec,
 						     startup_timeout_ms,
 						     &error_local);
 	if (self->fork_server == NULL) {
@@ -761,7 +757,6 @@ nbci_kernel_executor_launch(NbciKernelExecutor *self,
 	environ_kernel = nbci_kernelspec_build_environ(kernelspec, envp);
 	if (self->use_fork_server &&
 	    nbci_kernel_executor_launch_forked(self,
-					       kernelspec,
 					       (const gchar *const *)argv,
 					       working_dir,
 					       (const gchar *const *)environ_kernel,
