@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 
 #include "nbci-cli.h"
@@ -21,6 +24,7 @@ typedef struct {
 static const NbciCommand nbci_commands[] = {
     {"run", nbci_cmd_run, N_("Run notebooks and write the error report")},
     {"list", nbci_cmd_list, N_("List the notebooks a run would take and their kernels")},
+    {"merge", nbci_cmd_merge, N_("Join the JSON reports or JUnit files of a run's shards")},
     {"notify", nbci_cmd_notify, N_("Send the notifications of an existing report")},
     {"kernels", nbci_cmd_kernels, N_("List the installed kernelspecs")},
     {"plugins", nbci_cmd_plugins, N_("List the plugin modules and what they registered")},
@@ -160,6 +164,14 @@ nbci_main_init_i18n(void)
 int
 main(int argc, char **argv)
 {
+#ifdef __GLIBC__
+	/* Kernel messages of megabytes are parsed and freed while the
+	 * notebook's outputs stay. A fixed threshold makes glibc map each such
+	 * buffer on its own and unmap it on free; its default raises the
+	 * threshold after the first large free, and the freed buffers then
+	 * stay in the heap between outputs and count in the resident size. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	setlocale(LC_ALL, "");
 	nbci_main_init_i18n();
 	g_log_set_writer_func(nbci_main_log_writer_cb, NULL, NULL);
