@@ -53,36 +53,39 @@ struct _NbciOutputs {
 
 G_DEFINE_TYPE(NbciOutputs, nbci_outputs, G_TYPE_OBJECT)
 
-/* Moves the collected text to the end of the open stream's `text`, which
- * stays a string while it fits in one chunk and else becomes a list. */
+/* Appends @more, @length bytes, to the open stream's `text`, which stays
+ * a string while it fits in one chunk and else becomes a list. */
 static void
-nbci_outputs_commit_stream(NbciOutputs *self)
+nbci_outputs_append_to_stream(NbciOutputs *self, const gchar *more, gsize length)
 {
-	JsonNode *text;
+	JsonNode *text = json_object_get_member(self->stream, "text");
+	gboolean is_string = text != NULL && JSON_NODE_HOLDS_VALUE(text) &&
+			     json_node_get_value_type(text) == G_TYPE_STRING;
 
-	if (self->stream == NULL || self->stream_text->len == 0)
-		return;
-	text = json_object_get_member(self->stream, "text");
 	if (text != NULL && JSON_NODE_HOLDS_ARRAY(text)) {
-		json_array_add_string_element(json_node_get_array(text), self->stream_text->str);
-	} else if (text != NULL && JSON_NODE_HOLDS_VALUE(text) &&
-		   json_node_get_value_type(text) == G_TYPE_STRING &&
-		   strlen(json_node_get_string(text)) + self->stream_text->len >
-		       NBCI_OUTPUTS_STREAM_CHUNK) {
+		json_array_add_string_element(json_node_get_array(text), more);
+	} else if (is_string &&
+		   strlen(json_node_get_string(text)) + length > NBCI_OUTPUTS_STREAM_CHUNK) {
 		JsonArray *chunks = json_array_new();
 		if (json_node_get_string(text)[0] != '\0')
 			json_array_add_string_element(chunks, json_node_get_string(text));
-		json_array_add_string_element(chunks, self->stream_text->str);
+		json_array_add_string_element(chunks, more);
 		json_object_set_array_member(self->stream, "text", chunks);
-	} else if (text != NULL && JSON_NODE_HOLDS_VALUE(text) &&
-		   json_node_get_value_type(text) == G_TYPE_STRING &&
-		   json_node_get_string(text)[0] != '\0') {
-		g_autofree gchar *joined =
-		    g_strconcat(json_node_get_string(text), self->stream_text->str, NULL);
+	} else if (is_string && json_node_get_string(text)[0] != '\0') {
+		g_autofree gchar *joined = g_strconcat(json_node_get_string(text), more, NULL);
 		json_object_set_string_member(self->stream, "text", joined);
 	} else {
-		json_object_set_string_member(self->stream, "text", self->stream_text->str);
+		json_object_set_string_member(self->stream, "text", more);
 	}
+}
+
+/* Moves the collected text into the open stream's `text`. */
+static void
+nbci_outputs_commit_stream(NbciOutputs *self)
+{
+	if (self->stream == NULL || self->stream_text->len == 0)
+		return;
+	nbci_outputs_append_to_stream(self, self->stream_text->str, self->stream_text->len);
 	g_string_truncate(self->stream_text, 0);
 }
 
@@ -275,6 +278,8 @@ nbci_outputs_adopt_last_stream(NbciOutputs *self, const gchar *name)
 void
 nbci_outputs_add_stream(NbciOutputs *self, const gchar *name, const gchar *text)
 {
+	gsize length;
+	g_autofree gchar *valid = NULL;
 	g_autoptr(JsonObject) output = NULL;
 
 	g_return_if_fail(NBCI_IS_OUTPUTS(self));
@@ -296,12 +301,20 @@ nbci_outputs_add_stream(NbciOutputs *self, const gchar *name, const gchar *text)
 		json_array_add_object_element(self->outputs, g_steal_pointer(&output));
 	}
 
-	if (g_utf8_validate(text, -1, NULL)) {
-		g_string_append(self->stream_text, text);
-	} else {
-		g_autofree gchar *valid = g_utf8_make_valid(text, -1);
-		g_string_append(self->stream_text, valid);
+	if (!g_utf8_validate(text, -1, NULL)) {
+		valid = g_utf8_make_valid(text, -1);
+		text = valid;
 	}
+	length = strlen(text);
+
+	/* A large piece goes into the model at once, so that the buffer never
+	 * grows beyond about one chunk and no text is held twice. */
+	if (length >= NBCI_OUTPUTS_STREAM_CHUNK) {
+		nbci_outputs_commit_stream(self);
+		nbci_outputs_append_to_stream(self, text, length);
+		return;
+	}
+	g_string_append_len(self->stream_text, text, (gssize)length);
 	if (self->stream_text->len >= NBCI_OUTPUTS_STREAM_CHUNK)
 		nbci_outputs_commit_stream(self);
 }

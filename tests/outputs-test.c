@@ -400,6 +400,31 @@ nbci_outputs_test_large_stream_chunks(void)
 	g_assert_cmpuint(total, ==, 20000 * 100);
 }
 
+/* A piece larger than a chunk goes into the list between the text before
+ * and after it. */
+static void
+nbci_outputs_test_large_piece(void)
+{
+	g_autoptr(NbciOutputs) collector = nbci_outputs_new();
+	g_autoptr(JsonArray) outputs = json_array_new();
+	g_autofree gchar *piece = g_strnfill(200 * 1024, 'p');
+	g_autofree gchar *expected = g_strconcat("before\n", piece, "after\n", NULL);
+	JsonArray *chunks;
+
+	nbci_outputs_begin_cell(collector, outputs);
+	nbci_outputs_add_stream(collector, "stdout", "before\n");
+	nbci_outputs_add_stream(collector, "stdout", piece);
+	nbci_outputs_add_stream(collector, "stdout", "after\n");
+	nbci_outputs_end_cell(collector);
+
+	chunks = json_object_get_array_member(json_array_get_object_element(outputs, 0), "text");
+	g_assert_cmpuint(json_array_get_length(chunks), ==, 3);
+	g_assert_cmpstr(json_array_get_string_element(chunks, 0), ==, "before\n");
+	g_assert_cmpstr(json_array_get_string_element(chunks, 1), ==, piece);
+	g_assert_cmpstr(json_array_get_string_element(chunks, 2), ==, "after\n");
+	g_assert_cmpstr(nbci_test_output_text(outputs, 0), ==, expected);
+}
+
 /* A reader of the outputs array sees all text after nbci_outputs_flush(),
  * and the stream goes on afterwards. */
 static void
@@ -581,6 +606,7 @@ main(int argc, char **argv)
 	g_test_add_func("/outputs/clear-forgets-ids", nbci_outputs_test_clear_forgets_ids);
 	g_test_add_func("/outputs/large-stream", nbci_outputs_test_large_stream);
 	g_test_add_func("/outputs/large-stream-chunks", nbci_outputs_test_large_stream_chunks);
+	g_test_add_func("/outputs/large-piece", nbci_outputs_test_large_piece);
 	g_test_add_func("/outputs/flush-mid-cell", nbci_outputs_test_flush_mid_cell);
 	g_test_add_func("/outputs/flush-every-write", nbci_outputs_test_flush_every_write);
 	g_test_add_func("/outputs/save-pieces", nbci_outputs_test_save_pieces);
