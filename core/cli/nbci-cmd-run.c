@@ -135,7 +135,7 @@ nbci_cmd_run_check_not_empty(const gchar *option, const gchar *value, GError **e
 static gboolean
 nbci_cmd_run_take_parameters(gint *argc, gchar **argv, GPtrArray *pairs, GError **error)
 {
-	gint kept = 1;
+	gint n_kept = 1;
 	gint i = 1;
 
 	while (i < *argc) {
@@ -144,7 +144,7 @@ nbci_cmd_run_take_parameters(gint *argc, gchar **argv, GPtrArray *pairs, GError 
 
 		if (g_strcmp0(arg, "--") == 0) {
 			while (i < *argc)
-				argv[kept++] = argv[i++];
+				argv[n_kept++] = argv[i++];
 			break;
 		}
 		if (g_strcmp0(arg, "-p") == 0 || g_strcmp0(arg, "--parameter") == 0) {
@@ -155,7 +155,7 @@ nbci_cmd_run_take_parameters(gint *argc, gchar **argv, GPtrArray *pairs, GError 
 		} else if (g_str_has_prefix(arg, "-p")) {
 			name = arg + strlen("-p");
 		} else {
-			argv[kept++] = argv[i++];
+			argv[n_kept++] = argv[i++];
 			continue;
 		}
 		if (name == NULL || i + 1 >= *argc) {
@@ -170,8 +170,8 @@ nbci_cmd_run_take_parameters(gint *argc, gchar **argv, GPtrArray *pairs, GError 
 		g_ptr_array_add(pairs, argv[i + 1]);
 		i += 2;
 	}
-	*argc = kept;
-	argv[kept] = NULL;
+	*argc = n_kept;
+	argv[n_kept] = NULL;
 	return TRUE;
 }
 
@@ -526,7 +526,11 @@ nbci_cmd_run_format_outcome(NbciNotebookOutcome outcome, guint count)
 	case NBCI_NOTEBOOK_OUTCOME_CANCELLED:
 		return g_strdup_printf(ngettext("%u interrupted", "%u interrupted", count), count);
 	case NBCI_NOTEBOOK_OUTCOME_SKIPPED:
-		return g_strdup_printf(ngettext("%u skipped", "%u skipped", count), count);
+		/* only the cache skips a notebook */
+		return g_strdup_printf(ngettext("%u skipped (unchanged since it passed)",
+						"%u skipped (unchanged since they passed)",
+						count),
+				       count);
 	default:
 		g_assert_not_reached();
 	}
