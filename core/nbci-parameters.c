@@ -7,10 +7,10 @@
  * Notebook parameters, passed the way papermill passes them.
  *
  * The parameters are a JSON object of names to values. A value given on the
- * command line is typed as papermill's `-p` types it: `True`, `False` and
- * `None` are those constants, text that Python's int() reads is an integer,
- * text that float() reads is a float, and anything else stays a string. A
- * parameters file is a YAML mapping whose values are typed as PyYAML's
+ * command line is typed as papermill's `-p` types it. `True`, `False` and
+ * `None` are those constants, and text that Python's int() reads is an
+ * integer. Text that float() reads is a float, and anything else stays a
+ * string. A parameters file is a YAML mapping whose values are typed as PyYAML's
  * safe_load() types them, which is what papermill reads such a file with.
  *
  * Injection writes the parameters as assignments in a new code cell tagged
@@ -400,8 +400,8 @@ nbci_parameters_yaml_parse_float(const gchar *text)
 
 /* Types a plain scalar, or one with an explicit core tag, as PyYAML does.
  * Returns a string node for text no resolver matches.
- * TODO: PyYAML reads dates and times as datetime objects, which Python
- * code cannot be written from as papermill writes them; they stay text. */
+ * TODO: PyYAML reads dates and times as datetime objects, which have no
+ * JSON type, so they stay text here. */
 static JsonNode *
 nbci_parameters_yaml_resolve(NbciParametersYaml *yaml,
 			     const yaml_event_t *event,
@@ -682,7 +682,7 @@ nbci_parameters_yaml_expect(NbciParametersYaml *yaml, yaml_event_type_t type, GE
 }
 
 /* Reads the file's one document. Sets *@root to NULL for a file with no
- * document or a null document, which holds no parameters. */
+ * document or a null document, because neither contains parameters. */
 static gboolean
 nbci_parameters_yaml_parse_stream(NbciParametersYaml *yaml, JsonNode **root, GError **error)
 {
