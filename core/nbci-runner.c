@@ -26,11 +26,13 @@
 
 #include <locale.h>
 
+#include "nbci-cache-private.h"
 #include "nbci-cell-executor.h"
 #include "nbci-error.h"
 #include "nbci-kernelspec.h"
 #include "nbci-notebook.h"
 #include "nbci-outputs.h"
+#include "nbci-parameters-private.h"
 #include "nbci-private.h"
 #include "nbci-runner.h"
 
@@ -66,7 +68,7 @@ struct _NbciRunner {
 	GObject parent_instance;
 	GPtrArray *runs; /* of NbciNotebookRun, in listed order */
 	JsonObject *parameters; /* nullable */
-	GObject *cache;		/* an NbciCache, or NULL */
+	NbciCache *cache;	/* nullable */
 	gboolean stopped_by_fail_fast;
 	NbciConfig *config;
 	NbciPluginRegistry *registry;
@@ -956,7 +958,7 @@ nbci_runner_limit_source_to_string(NbciRunnerLimitSource source)
 	case NBCI_RUNNER_LIMIT_CELL:
 		return "the cell's metadata.execution.timeout";
 	default:
-		return "--timeout or `timeout`";
+		return "the cell time limit, --timeout";
 	}
 }
 
@@ -1063,20 +1065,38 @@ nbci_runner_name_cell_limit(GError *error, gint64 seconds, NbciRunnerLimitSource
 	g_autofree gchar *named = NULL;
 	g_autofree gchar *message = NULL;
 
-	named = g_strdup_printf("(%" G_GINT64_FORMAT " s, set by %s)",
-				seconds,
-				nbci_runner_limit_source_to_string(source));
 	if (found != NULL) {
+		named = g_strdup_printf("(%s)", nbci_runner_limit_source_to_string(source));
 		message = g_strdup_printf("%.*s%s%s",
 					  (gint)(found - error->message),
 					  error->message,
 					  named,
 					  found + strlen(generic));
 	} else {
-		message = g_strdup_printf("%s %s", error->message, named);
+		message = g_strdup_printf("%s (a limit of %" G_GINT64_FORMAT " s, set by %s)",
+					  error->message,
+					  seconds,
+					  nbci_runner_limit_source_to_string(source));
 	}
 	g_free(error->message);
 	error->message = g_steal_pointer(&message);
+}
+
+static gboolean
+nbci_runner_outcome_is_failure(NbciNotebookOutcome outcome)
+{
+	return outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
+	       outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED &&
+	       outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED;
+}
+
+/* A notebook that failed, timed out or killed its kernel runs again with
+ * `retries`; an invalid one or one without a kernel would fail the same. */
+static gboolean
+nbci_runner_outcome_is_retried(NbciNotebookOutcome outcome)
+{
+	return outcome == NBCI_NOTEBOOK_OUTCOME_FAILED || outcome == NBCI_NOTEBOOK_OUTCOME_TIMED_OUT ||
+	       outcome == NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL;
 }
 
 /* One failing cell of an attempt, for the report and the cell-failed
@@ -1439,8 +1459,31 @@ nbci_runner_prepare(NbciRunnerJob *job)
 	}
 	job->kernel_name = g_strdup(nbci_kernelspec_get_name(spec));
 
-	/* NBCI_RUNNER_PARAMETERS: nbci_parameters_inject() goes here */
-	/* NBCI_RUNNER_CACHE: the cache lookup goes here */
+	if (self->parameters != NULL && json_object_get_size(self->parameters) > 0 &&
+	    !nbci_parameters_inject(job->notebook,
+				    self->parameters,
+				    nbci_kernelspec_get_language(spec),
+				    job->kernel_name,
+				    &error)) {
+		nbci_runner_set_error_result(result, job->display_path, -1, error);
+		return;
+	}
+
+	/* A notebook that passed with the same key is not run again. */
+	if (self->cache != NULL) {
+		job->cache_key = nbci_cache_compute_key(self->cache,
+							job->notebook,
+							job->kernel_name,
+							self->parameters);
+		if (job->cache_key != NULL &&
+		    nbci_cache_lookup(self->cache, job->display_path, job->cache_key)) {
+			result->outcome = NBCI_NOTEBOOK_OUTCOME_SKIPPED;
+			job->skip_reason = g_strdup_printf("unchanged since it passed (cache %s)",
+							   nbci_cache_get_path(self->cache));
+			g_clear_object(&job->notebook);
+			return;
+		}
+	}
 
 	job->executor = g_object_new(ctx->executor_type, NULL);
 	result->executor_prefix = g_strdup_printf("%s: ", G_OBJECT_TYPE_NAME(job->executor));
@@ -1469,6 +1512,21 @@ nbci_runner_prepare(NbciRunnerJob *job)
 						nbci_cell_executor_get_language_info(job->executor));
 }
 
+/* Stops the run from the worker as soon as a notebook fails for good with
+ * fail_fast, so that no worker takes another notebook before the calling
+ * thread has seen the failure. */
+static void
+nbci_runner_check_fail_fast(NbciRunnerJob *job)
+{
+	NbciNotebookOutcome outcome = job->result.outcome;
+
+	if (!job->ctx->fail_fast || !nbci_runner_outcome_is_failure(outcome))
+		return;
+	if (job->may_retry && nbci_runner_outcome_is_retried(outcome))
+		return;
+	g_cancellable_cancel(job->ctx->cancellable);
+}
+
 static void
 nbci_runner_prepare_cb(gpointer data, gpointer user_data)
 {
@@ -1478,6 +1536,7 @@ nbci_runner_prepare_cb(gpointer data, gpointer user_data)
 	gint64 started = g_get_monotonic_time();
 
 	nbci_runner_prepare(job);
+	nbci_runner_check_fail_fast(job);
 	job->ready_time = g_get_monotonic_time();
 	job->busy_usec += job->ready_time - started;
 	uselocale(caller_locale);
@@ -1528,6 +1587,7 @@ nbci_runner_execute_cb(gpointer data, gpointer user_data)
 
 	/* Memory stays bounded by the notebooks in flight. */
 	g_clear_object(&job->notebook);
+	nbci_runner_check_fail_fast(job);
 	job->busy_usec += g_get_monotonic_time() - started;
 	uselocale(caller_locale);
 	nbci_runner_post(ctx, NBCI_RUNNER_EVENT_DONE, job, NULL);
@@ -1561,6 +1621,7 @@ nbci_runner_emit_started(NbciRunnerContext *ctx, NbciRunnerJob *job)
 	if (job->started)
 		return;
 	job->started = TRUE;
+	g_ptr_array_set_size(job->run->entries, 0);
 	job->run->attempts = job->attempt;
 	nbci_notebook_run_set_kernel(job->run, job->kernel_name);
 	g_signal_emit(ctx->self, signals[SIGNAL_NOTEBOOK_STARTED], 0, job->run);
@@ -1602,14 +1663,6 @@ nbci_runner_flush_report(NbciRunnerContext *ctx, gboolean all)
 	}
 }
 
-static gboolean
-nbci_runner_outcome_is_failure(NbciNotebookOutcome outcome)
-{
-	return outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
-	       outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED &&
-	       outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED;
-}
-
 static void
 nbci_runner_finish(NbciRunnerContext *ctx, NbciRunnerJob *job, NbciNotebookOutcome outcome)
 {
@@ -1617,6 +1670,12 @@ nbci_runner_finish(NbciRunnerContext *ctx, NbciRunnerJob *job, NbciNotebookOutco
 
 	job->finished = TRUE;
 	job->run->outcome = outcome;
+	if (self->cache != NULL && job->cache_key != NULL &&
+	    outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED && outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED)
+		nbci_cache_record(self->cache,
+				  job->display_path,
+				  job->cache_key,
+				  outcome == NBCI_NOTEBOOK_OUTCOME_PASSED);
 	job->run->passed_on_retry = outcome == NBCI_NOTEBOOK_OUTCOME_PASSED && job->attempt > 1;
 	self->n_notebooks++;
 	self->counts[outcome]++;
@@ -1624,7 +1683,8 @@ nbci_runner_finish(NbciRunnerContext *ctx, NbciRunnerJob *job, NbciNotebookOutco
 	nbci_runner_flush_report(ctx, FALSE);
 
 	if (ctx->fail_fast && nbci_runner_outcome_is_failure(outcome) &&
-	    !g_cancellable_is_cancelled(ctx->cancellable)) {
+	    !self->stopped_by_fail_fast &&
+	    !g_cancellable_is_cancelled(ctx->caller_cancellable)) {
 		g_info("%s failed, so no further notebook starts (fail_fast)", job->display_path);
 		self->stopped_by_fail_fast = TRUE;
 		g_cancellable_cancel(ctx->cancellable);
@@ -1688,8 +1748,7 @@ nbci_runner_end_attempt(NbciRunnerContext *ctx, NbciRunnerJob *job)
 		return;
 	}
 
-	if (job->may_retry && nbci_runner_outcome_is_failure(outcome) &&
-	    outcome != NBCI_NOTEBOOK_OUTCOME_INVALID && outcome != NBCI_NOTEBOOK_OUTCOME_NO_KERNEL &&
+	if (job->may_retry && nbci_runner_outcome_is_retried(outcome) &&
 	    !g_cancellable_is_cancelled(ctx->cancellable)) {
 		g_ptr_array_set_size(job->run->entries, 0);
 		for (guint i = 0; i < job->failures->len; i++) {
@@ -1710,7 +1769,6 @@ nbci_runner_end_attempt(NbciRunnerContext *ctx, NbciRunnerJob *job)
 		return;
 	}
 
-	g_ptr_array_set_size(job->run->entries, 0);
 	for (guint i = 0; i < job->failures->len; i++) {
 		NbciRunnerFailure *failure = g_ptr_array_index(job->failures, i);
 		nbci_runner_emit_failure(ctx, job, failure->entry, failure->source, NULL);
@@ -1736,7 +1794,6 @@ nbci_runner_handle_event(NbciRunnerContext *ctx, NbciRunnerEvent *event)
 		return;
 	case NBCI_RUNNER_EVENT_STARTED:
 		ctx->n_ahead--;
-		g_ptr_array_set_size(job->run->entries, 0);
 		nbci_runner_emit_started(ctx, job);
 		return;
 	case NBCI_RUNNER_EVENT_CELL_FAILED:
@@ -2018,7 +2075,7 @@ nbci_runner_set_cache(NbciRunner *self, NbciCache *cache)
 	g_return_if_fail(NBCI_IS_RUNNER(self));
 	g_clear_object(&self->cache);
 	if (cache != NULL)
-		self->cache = g_object_ref(G_OBJECT(cache));
+		self->cache = g_object_ref(cache);
 }
 
 /**
