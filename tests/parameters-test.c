@@ -4,9 +4,9 @@
  */
 
 /* Checks the typing of -p values against Python's own int() and float(),
- * the YAML typing against PyYAML, the Python literals by running them in
- * /usr/bin/python3, where the injected cell goes, and `nbci run -p` on
- * Debian's real ipykernel. */
+ * and the YAML typing against PyYAML. The Python literals run in
+ * /usr/bin/python3. The other cases check where the injected cell goes
+ * and run `nbci run -p` on Debian's real ipykernel. */
 
 #include "config.h"
 
@@ -16,7 +16,7 @@
 #include "nbci-parameters-private.h"
 
 /* Runs /usr/bin/python3 on @script with @input on stdin and returns what it
- * printed; the test fails when Python exits with an error. */
+ * printed. The test fails when Python exits with an error. */
 static gchar *
 nbci_test_run_python(const gchar *script, const gchar *input)
 {
@@ -428,7 +428,7 @@ nbci_parameters_test_yaml_values(void)
 	g_assert_cmpfloat(json_object_get_double_member(params, "alpha"), ==, 0.5);
 	g_assert_cmpint(json_object_get_int_member(params, "kept"), ==, 2);
 
-	/* PyYAML reads a date as a date object; nbci passes the text */
+	/* PyYAML reads a date as a date object, but nbci passes the text */
 	g_assert_cmpstr(json_object_get_string_member(params, "when"), ==, "2020-01-01");
 	nested = json_object_get_object_member(params, "nested");
 	g_assert_nonnull(nested);
