@@ -16,10 +16,10 @@
  * new keys may be added.
  *
  * The trace of an entry is capped, because the report and the live log
- * print it, and the executed notebook keeps the whole error output. Each
+ * print it while the executed notebook keeps the whole error output: each
  * string (`ename`, `evalue`, each traceback line) keeps at most
- * %NBCI_REPORT_MAX_STRING bytes, and the strings of one trace together
- * keep at most %NBCI_REPORT_MAX_TRACE bytes. What is cut is replaced by a note
+ * %NBCI_REPORT_MAX_STRING bytes and the strings of one trace together at
+ * most %NBCI_REPORT_MAX_TRACE bytes. What is cut is replaced by a note
  * such as `… [nbci cut 1234567 bytes]`. Strings are cut at UTF-8
  * character boundaries and never inside an ANSI escape sequence.
  *
@@ -265,9 +265,9 @@ nbci_report_find_cut(const gchar *str, gsize limit)
 	while (cut > 0 && ((guchar)str[cut] & 0xc0) == 0x80)
 		cut--;
 
-	/* The ESC nearest before the cut decides. When the cut moves to it,
-	 * the search goes on, because that ESC may end a longer sequence,
-	 * such as the ESC \ that ends an OSC. */
+	/* The ESC nearest before the cut decides; when the cut moves to it,
+	 * the ESC before that one may open a sequence around it, such as an
+	 * OSC ended by ESC \. */
 	while (moved) {
 		moved = FALSE;
 		for (gsize i = cut; i > 0 && cut - i < NBCI_REPORT_MAX_ESCAPE; i--) {

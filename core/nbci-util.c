@@ -26,7 +26,7 @@
  */
 
 /* The writer hands its output to the file in pieces of about this size,
- * so that saving a large notebook keeps no copy of the whole text. */
+ * so that saving a large notebook holds no copy of the whole text. */
 #define NBCI_UTIL_WRITER_CHUNK (64 * 1024)
 
 typedef struct {
@@ -704,11 +704,13 @@ nbci_file_write_through(const gchar *path,
 }
 
 /* Writes a temporary file next to @path and renames it over @path. The
- * data is synced to the disk before the rename, so that a crash cannot
- * leave a renamed file whose data never reached the disk. */
+ * data reaches the disk before the rename when @sync is set, as
+ * g_file_set_contents_full() does for a file that exists and is not empty,
+ * so that a crash cannot leave an empty file in place of a full one. */
 static gboolean
 nbci_file_write_renamed(const gchar *path,
 			gint mode,
+			gboolean sync,
 			NbciFileWriteFunc write_func,
 			gpointer user_data,
 			GError **error)
@@ -731,7 +733,7 @@ nbci_file_write_renamed(const gchar *path,
 		g_unlink(tmp_path);
 		return FALSE;
 	}
-	if (fsync(fd) != 0) {
+	if (sync && fsync(fd) != 0) {
 		gint errsv = errno;
 		g_close(fd, NULL);
 		g_unlink(tmp_path);
@@ -772,6 +774,7 @@ nbci_file_replace_with(const gchar *path,
 {
 	GStatBuf st;
 	gint mode = 0666;
+	gboolean sync = FALSE;
 	g_autofree gchar *dirname = NULL;
 
 	/* A symbolic link is followed, so that its target gets the new
@@ -809,9 +812,11 @@ nbci_file_replace_with(const gchar *path,
 			    g_strerror(errsv));
 		return FALSE;
 	}
-	if (g_stat(path, &st) == 0)
+	if (g_stat(path, &st) == 0) {
 		mode = st.st_mode & 0777;
-	return nbci_file_write_renamed(path, mode, write_func, user_data, error);
+		sync = st.st_size > 0;
+	}
+	return nbci_file_write_renamed(path, mode, sync, write_func, user_data, error);
 }
 
 typedef struct {

@@ -90,7 +90,7 @@ else
 fi
 
 complete_words nbci ""
-expect "commands" run list notify kernels plugins help
+expect "commands" run list merge notify kernels plugins help
 
 complete_words nbci -
 expect "program options" -h --help --version
@@ -156,7 +156,7 @@ complete_words nbci plugins ""
 expect "no arguments for plugins"
 
 complete_words nbci help ""
-expect "commands after help" run list notify kernels plugins
+expect "commands after help" run list merge notify kernels plugins
 
 complete_words nbci help run ""
 expect "nothing after help COMMAND"

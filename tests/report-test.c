@@ -158,8 +158,8 @@ nbci_report_test_notebook_path(void)
 	g_assert_cmpstr(shown_invalid, ==, "/nbci-elsewhere/bad\xef\xbf\xbd.ipynb");
 }
 
-/* Returns the byte count in the note at the end of @text, or -1 when
- * @text has no note. */
+/* Returns the bytes that the note at the end of @text says were cut, or -1
+ * when @text has no note. */
 static gint64
 nbci_test_note_bytes(const gchar *text)
 {

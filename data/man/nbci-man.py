@@ -19,7 +19,7 @@ import time
 
 # The commands of the page, in the order of `nbci --help`. A command that
 # the program lists but this list lacks is an error, so none is left out.
-COMMANDS = ["run", "list", "notify", "kernels", "plugins"]
+COMMANDS = ["run", "list", "merge", "notify", "kernels", "plugins"]
 
 OPTION_LINE = re.compile(
     r"^\s+(?:(?P<short>-[A-Za-z0-9]), )?(?P<long>--[A-Za-z0-9][A-Za-z0-9-]*)"
