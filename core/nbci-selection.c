@@ -117,8 +117,8 @@ nbci_selection_parse_shard(const gchar *text, guint *index, guint *total, GError
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    _("invalid shard \"%s\": K counts from 1 to N, so pass a value from "
-			      "1/%u to %u/%u"),
+			    _("invalid shard \"%s\": K counts from 1 to N, so pass --shard (or "
+			      "`shard` in the configuration) a value from 1/%u to %u/%u"),
 			    text,
 			    n,
 			    n,
