@@ -129,6 +129,22 @@ expect "kernel name after =" silent
 complete_words nbci run --kernel =
 expect "kernel names after =" "${kernel_names[@]}"
 
+# --changed-since offers the branches and tags of the working directory's
+# repository, here a new one outside the user's git configuration.
+repo=$(mktemp -d)
+GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$repo" init -q -b main
+GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$repo" -c user.name=test \
+	-c user.email=test@localhost commit -q --allow-empty -m first
+git -C "$repo" branch feature
+git -C "$repo" tag v1
+pushd "$repo" >/dev/null
+complete_words nbci list --changed-since ""
+expect "changed-since revisions" HEAD main feature v1
+complete_words nbci run --changed-since fe
+expect "changed-since prefix" feature
+popd >/dev/null
+rm -rf "$repo"
+
 # Without "=" in COMP_WORDBREAKS, bash keeps the option and value as one
 # word.
 complete_words nbci run --kernel=sil
