@@ -6,18 +6,21 @@
 /**
  * NbciRunner:
  *
- * Runs notebooks one after the other, each on a fresh kernel, and collects
+ * Runs notebooks, `jobs` at a time and each on a fresh kernel, and collects
  * the report.
  *
  * For each notebook the runner loads the file, chooses a kernelspec,
  * starts a #NbciCellExecutor in the notebook's folder and executes the code
  * cells in order. The first failing cell ends the notebook, unless the cell
- * is tagged `raises-exception`; `SystemExit` with code 0 ends it early as a
- * pass. A notebook that cannot run at all (invalid file, no kernel, a dead
- * kernel, a timeout) still yields one report entry, and the next notebook
- * runs as usual.
+ * is tagged `raises-exception` or errors are allowed; `SystemExit` with
+ * code 0 ends it early as a pass. A notebook that cannot run at all
+ * (invalid file, no kernel, a dead kernel, a timeout) still yields one
+ * report entry, and the next notebook runs as usual.
  *
- * The signals are emitted in the thread that called nbci_runner_run().
+ * Worker threads load notebooks and start their kernels ahead of their
+ * turn, and other workers execute them. The workers post events to the
+ * thread that called nbci_runner_run(), which emits every signal and adds
+ * the report entries in the listed order.
  *
  * Since: 1.0
  */
@@ -1056,7 +1059,7 @@ nbci_runner_set_notebook_timeout(NbciRunner *self,
 }
 
 /* Makes the executor's timeout message name where the cell limit came
- * from and its value. */
+ * from; the message already gives its value. */
 static void
 nbci_runner_name_cell_limit(GError *error, gint64 seconds, NbciRunnerLimitSource source)
 {
@@ -1091,7 +1094,8 @@ nbci_runner_outcome_is_failure(NbciNotebookOutcome outcome)
 }
 
 /* A notebook that failed, timed out or killed its kernel runs again with
- * `retries`; an invalid one or one without a kernel would fail the same. */
+ * `retries`. An invalid one or one without a kernel would fail the same
+ * way again, so it is not retried. */
 static gboolean
 nbci_runner_outcome_is_retried(NbciNotebookOutcome outcome)
 {
@@ -1116,9 +1120,9 @@ nbci_runner_failure_free(NbciRunnerFailure *failure)
 
 typedef struct _NbciRunnerContext NbciRunnerContext;
 
-/* One listed notebook. The worker threads fill in the attempt fields while
- * they own the job; the calling thread reads them once the worker posted
- * its event, and alone touches @run. */
+/* One listed notebook. A worker thread fills in the attempt fields while it
+ * owns the job, and the calling thread reads them after the worker's event.
+ * Only the calling thread touches @run. */
 typedef struct {
 	NbciRunnerContext *ctx;
 	NbciNotebookPath *path;
@@ -1183,7 +1187,7 @@ typedef enum {
 	NBCI_RUNNER_EVENT_DONE,
 } NbciRunnerEventKind;
 
-/* What a worker tells the calling thread. */
+/* An event a worker posts to the calling thread. */
 typedef struct {
 	NbciRunnerEventKind kind;
 	NbciRunnerJob *job;
@@ -1823,7 +1827,11 @@ nbci_runner_job_compare(gconstpointer a, gconstpointer b, gpointer user_data)
 	guint index_a = job_a->run->index;
 	guint index_b = job_b->run->index;
 
-	return index_a < index_b ? -1 : index_a > index_b ? 1 : 0;
+	if (index_a < index_b)
+		return -1;
+	if (index_a > index_b)
+		return 1;
+	return 0;
 }
 
 /* Adds the RunInterrupted entry to each notebook that was running when the
