@@ -63,6 +63,7 @@ static const gchar *const nbci_config_empty_strv[] = {NULL};
 static const gchar *const nbci_config_when_choices[] = {"always", "failure", NULL};
 static const gchar *const nbci_config_tls_choices[] = {"starttls", "tls", "none", NULL};
 static const gchar *const nbci_config_role_choices[] = {"reader", "writer", "commenter", NULL};
+static const gchar *const nbci_config_color_choices[] = {"auto", "always", "never", NULL};
 
 /* Timeouts are capped at G_MAXINT32 seconds so that they fit the guint
  * that g_timeout_add_seconds() takes. */
@@ -113,6 +114,12 @@ static const NbciConfigKeyInfo nbci_config_keys[] = {
     {"fork_server", NBCI_CONFIG_KIND_BOOLEAN, NULL, TRUE},
     {"report", NBCI_CONFIG_KIND_STRING, .default_string = "nbci-report.json"},
     {"output_dir", NBCI_CONFIG_KIND_STRING},
+    {"junit", NBCI_CONFIG_KIND_STRING},
+    {"events", NBCI_CONFIG_KIND_STRING},
+    {"color",
+     NBCI_CONFIG_KIND_STRING,
+     .default_string = "auto",
+     .choices = nbci_config_color_choices},
     /* a YAML file of papermill-style parameters injected into every notebook */
     {"parameters", NBCI_CONFIG_KIND_STRING},
     /* which notebooks run: globs, a git revision, "K/N" */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nbci-cli.h"
+#include "nbci-reports.h"
 #include "nbci-parameters-private.h"
 
 #define NBCI_CMD_RUN_CONFIG_DEFAULT "configuration.yml"
@@ -398,8 +399,10 @@ nbci_cmd_run_notebook_finished_cb(NbciRunner *runner, NbciNotebookRun *run, gpoi
 {
 	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
 
+	/* elsewhere than on a terminal, the progress display prints a line
+	 * for every finished notebook */
 	if (nbci_notebook_run_get_outcome(run) == NBCI_NOTEBOOK_OUTCOME_PASSED &&
-	    nbci_cli_globals.verbosity > 0)
+	    nbci_cli_globals.verbosity > 0 && nbci_console_get_is_terminal())
 		nbci_console_print("%s %s (%.1f s)\n",
 				   _("PASS"),
 				   nbci_notebook_run_get_notebook(run),
@@ -706,6 +709,8 @@ nbci_cmd_run(gint argc, gchar **argv)
 	    .jobs = NBCI_CMD_RUN_UNSET,
 	    .retries = NBCI_CMD_RUN_UNSET,
 	};
+	g_auto(NbciReportsOptions) reports_options = {NULL};
+	g_autoptr(NbciReports) reports = NULL;
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_path,
 	     N_("Read the configuration from FILE (default: ./configuration.yml when present)"),
@@ -784,6 +789,7 @@ nbci_cmd_run(gint argc, gchar **argv)
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	nbci_cmd_list_add_selection_entries(context, &options.selection);
 	nbci_cmd_list_add_cache_entries(context, &options.selection);
+	nbci_reports_add_entries(context, &reports_options);
 	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), GETTEXT_PACKAGE);
 	options.parameters = g_ptr_array_new();
 	if (!nbci_cmd_run_take_parameters(&argc, argv, options.parameters, &error))
@@ -800,6 +806,11 @@ nbci_cmd_run(gint argc, gchar **argv)
 	if (config == NULL)
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (!nbci_cmd_run_check_outputs(config, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (!nbci_reports_apply_options(&reports_options, config, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	reports = nbci_reports_new(config, &error);
+	if (reports == NULL)
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (nbci_config_get_boolean(config, "trace") && nbci_cli_globals.verbosity >= 0) {
 		g_autofree gchar *dump = nbci_config_to_string(config);
@@ -832,6 +843,7 @@ nbci_cmd_run(gint argc, gchar **argv)
 			 "notebook-finished",
 			 G_CALLBACK(nbci_cmd_run_notebook_finished_cb),
 			 NULL);
+	nbci_reports_attach(reports, runner, config);
 	if (!options.no_notify)
 		copy_dir = nbci_cmd_run_prepare_copies(config, runner);
 	state.runner = runner;
@@ -842,6 +854,10 @@ nbci_cmd_run(gint argc, gchar **argv)
 	/* The report is written whatever happened, the partial one too. */
 	report_path = nbci_config_get_string(config, "report");
 	if (!nbci_report_save(nbci_runner_get_report(runner), report_path, &error)) {
+		g_clear_error(&state.error);
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	}
+	if (!nbci_reports_finish(reports, runner, &error)) {
 		g_clear_error(&state.error);
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	}

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <inttypes.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "nbci-console.h"
@@ -22,13 +23,53 @@
 
 static FILE *nbci_console_stream = NULL;
 static gboolean nbci_console_use_color = FALSE;
+static gboolean nbci_console_is_terminal = FALSE;
+static gchar *nbci_console_status = NULL;
 static GMutex nbci_console_mutex;
+
+/* Returns whether colour is welcome on a terminal: NO_COLOR set to any
+ * non-empty value turns it off (no-color.org), and so does TERM=dumb. */
+static gboolean
+nbci_console_terminal_wants_color(void)
+{
+	const gchar *no_color = g_getenv("NO_COLOR");
+
+	if (no_color != NULL && no_color[0] != '\0')
+		return FALSE;
+	return g_strcmp0(g_getenv("TERM"), "dumb") != 0;
+}
 
 void
 nbci_console_init(FILE *stream)
 {
+	g_mutex_lock(&nbci_console_mutex);
 	nbci_console_stream = stream;
-	nbci_console_use_color = isatty(fileno(stream)) && g_getenv("NO_COLOR") == NULL;
+	nbci_console_is_terminal = isatty(fileno(stream)) && g_strcmp0(g_getenv("TERM"), "dumb") != 0;
+	nbci_console_use_color = isatty(fileno(stream)) && nbci_console_terminal_wants_color();
+	g_mutex_unlock(&nbci_console_mutex);
+}
+
+/**
+ * nbci_console_set_color:
+ * @color: `auto`, `always` or `never`
+ *
+ * Sets when the output uses colour: `auto` on a terminal that wants it
+ * (see nbci_console_terminal_wants_color()), `always` even into a pipe
+ * or file, `never` not at all. Call it after nbci_console_init().
+ */
+void
+nbci_console_set_color(const gchar *color)
+{
+	FILE *stream = nbci_console_stream != NULL ? nbci_console_stream : stdout;
+
+	g_mutex_lock(&nbci_console_mutex);
+	if (g_strcmp0(color, "always") == 0)
+		nbci_console_use_color = TRUE;
+	else if (g_strcmp0(color, "never") == 0)
+		nbci_console_use_color = FALSE;
+	else
+		nbci_console_use_color = isatty(fileno(stream)) && nbci_console_terminal_wants_color();
+	g_mutex_unlock(&nbci_console_mutex);
 }
 
 gboolean
@@ -37,16 +78,70 @@ nbci_console_get_use_color(void)
 	return nbci_console_use_color;
 }
 
+/* Returns whether the output goes to a terminal that can redraw a line,
+ * which the progress display needs. */
+gboolean
+nbci_console_get_is_terminal(void)
+{
+	return nbci_console_is_terminal;
+}
+
 static FILE *
 nbci_console_get_stream(void)
 {
 	return nbci_console_stream != NULL ? nbci_console_stream : stdout;
 }
 
+/* Returns the width of the terminal in columns, or 80 when it is unknown. */
+guint
+nbci_console_get_width(void)
+{
+	struct winsize size = {0};
+
+	if (ioctl(fileno(nbci_console_get_stream()), TIOCGWINSZ, &size) != 0 || size.ws_col == 0)
+		return 80;
+	return size.ws_col;
+}
+
+/* Erases the status line; the caller holds the mutex. */
+static void
+nbci_console_erase_status(FILE *stream)
+{
+	if (nbci_console_status != NULL)
+		fputs("\r\x1b[K", stream);
+}
+
+/**
+ * nbci_console_set_status:
+ * @status: (nullable): one line without a newline, or %NULL to remove it
+ *
+ * Shows @status as the last line of a terminal, redrawn in place; the
+ * output of nbci_console_print() goes above it. It does nothing unless the
+ * output is a terminal. The caller keeps @status shorter than the terminal
+ * is wide, because a wrapped line cannot be erased.
+ */
+void
+nbci_console_set_status(const gchar *status)
+{
+	FILE *stream = nbci_console_get_stream();
+
+	if (!nbci_console_is_terminal)
+		return;
+	g_mutex_lock(&nbci_console_mutex);
+	nbci_console_erase_status(stream);
+	g_free(nbci_console_status);
+	nbci_console_status = g_strdup(status);
+	if (nbci_console_status != NULL)
+		fputs(nbci_console_status, stream);
+	fflush(stream);
+	g_mutex_unlock(&nbci_console_mutex);
+}
+
 void
 nbci_console_print(const gchar *format, ...)
 {
 	va_list args;
+	FILE *stream = nbci_console_get_stream();
 	g_autofree gchar *text = NULL;
 
 	va_start(args, format);
@@ -54,8 +149,11 @@ nbci_console_print(const gchar *format, ...)
 	va_end(args);
 
 	g_mutex_lock(&nbci_console_mutex);
-	fputs(text, nbci_console_get_stream());
-	fflush(nbci_console_get_stream());
+	nbci_console_erase_status(stream);
+	fputs(text, stream);
+	if (nbci_console_status != NULL)
+		fputs(nbci_console_status, stream);
+	fflush(stream);
 	g_mutex_unlock(&nbci_console_mutex);
 }
 

@@ -12,8 +12,16 @@ G_BEGIN_DECLS
 
 void
 nbci_console_init(FILE *stream);
+void
+nbci_console_set_color(const gchar *color);
 gboolean
 nbci_console_get_use_color(void);
+gboolean
+nbci_console_get_is_terminal(void);
+guint
+nbci_console_get_width(void);
+void
+nbci_console_set_status(const gchar *status);
 void
 nbci_console_print(const gchar *format, ...) G_GNUC_PRINTF(1, 2);
 void
