@@ -158,12 +158,24 @@ class TreeMonitor:
                 if pid != self.root_pid and not record["kernel"]]
 
 
-def reap_leftovers(monitor):
-    """Wait for the processes a tool left behind, kill them after
+def list_children():
+    """Return the pids whose parent is this process."""
+    children = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            stat = read_stat(int(name))
+            if stat is not None and stat[0] == os.getpid():
+                children.append(int(name))
+    return children
+
+
+def reap_leftovers(tool_name):
+    """Wait for the processes that outlived the tool, kill them after
     LEFTOVER_GRACE, and return (their number, their CPU seconds)."""
+    start = time.monotonic()
+    commands = {pid: read_cmdline(pid).replace(b"\0", b" ")[:100] for pid in list_children()}
     count = 0
     cpu = 0.0
-    deadline = time.monotonic() + LEFTOVER_GRACE
     killed = False
     while True:
         try:
@@ -173,16 +185,16 @@ def reap_leftovers(monitor):
         if pid:
             count += 1
             cpu += rusage_cpu(usage)
+            log(f"{tool_name}: process {pid} outlived the tool by {time.monotonic() - start:.2f} s: "
+                f"{commands.get(pid, b'?').decode('utf-8', 'replace')}")
             continue
-        if time.monotonic() > deadline and not killed:
-            monitor.scan()
-            for (child, _) in list(monitor.processes):
-                stat = read_stat(child)
-                if stat is not None and stat[0] == os.getpid():
-                    log(f"killing process {child} left behind: {read_cmdline(child)[:120]!r}")
-                    os.kill(child, signal.SIGKILL)
+        if time.monotonic() - start > LEFTOVER_GRACE and not killed:
+            for child in list_children():
+                command = read_cmdline(child).replace(b"\0", b" ")[:100].decode("utf-8", "replace")
+                log(f"{tool_name}: killing process {child} left running: {command}")
+                os.kill(child, signal.SIGKILL)
             killed = True
-        time.sleep(0.05)
+        time.sleep(0.02)
 
 
 def run_command(argv, cwd, env, log_path):
@@ -223,7 +235,7 @@ def run_command(argv, cwd, env, log_path):
     own_cpu = stat[1] / CLOCK_TICKS if stat else 0.0
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    leftovers, leftover_cpu = reap_leftovers(monitor)
+    leftovers, leftover_cpu = reap_leftovers(os.path.basename(argv[0]))
 
     runner_records = monitor.runner_descendants()
     runner_cpu = own_cpu + sum(record["ticks"] for record in runner_records) / CLOCK_TICKS

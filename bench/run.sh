@@ -116,15 +116,22 @@ if [ -n "$rev" ]; then
 	git -C "$root" archive "$rev" | tar -x -C "$source"
 fi
 mkdir -p "$build"
-if [ -f "$nbci_build/build.ninja" ]; then
-	meson setup --reconfigure "$nbci_build" "$source" -Dbuildtype=release -Dtests=false \
-		--prefix="$nbci_build/prefix" >/dev/null
-else
-	meson setup "$nbci_build" "$source" -Dbuildtype=release -Dtests=false \
-		--prefix="$nbci_build/prefix" >/dev/null
+build_nbci() {
+	if [ -f "$nbci_build/build.ninja" ]; then
+		meson setup --reconfigure "$nbci_build" "$source" -Dbuildtype=release -Dtests=false \
+			--prefix="$nbci_build/prefix"
+	else
+		meson setup "$nbci_build" "$source" -Dbuildtype=release -Dtests=false \
+			--prefix="$nbci_build/prefix"
+	fi
+	meson compile -C "$nbci_build"
+	meson install -C "$nbci_build" --quiet
+}
+if ! build_nbci >"$workdir/build.log" 2>&1; then
+	tail -n 30 "$workdir/build.log" >&2
+	echo "error: building nbci in $nbci_build failed; the lines above are the end of its log" >&2
+	exit 1
 fi
-meson compile -C "$nbci_build" >/dev/null
-meson install -C "$nbci_build" --quiet >/dev/null
 nbci="$nbci_build/prefix/bin/nbci"
 
 # Some corpus notebooks write files next to themselves, so they run on a copy.
