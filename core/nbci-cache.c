@@ -392,8 +392,8 @@ nbci_cache_lookup(NbciCache *self, const gchar *notebook, const gchar *key)
  * @key: its key from nbci_cache_compute_key()
  * @passed: whether it passed
  *
- * Remembers a notebook that passed with @key, or forgets one that did
- * not, so that a failed notebook always runs again.
+ * Records a notebook that passed with @key, or removes the record of one
+ * that did not, so that a failed notebook always runs again.
  */
 void
 nbci_cache_record(NbciCache *self, const gchar *notebook, const gchar *key, gboolean passed)

@@ -65,7 +65,7 @@ nbci_selection_filter_changed(GPtrArray *notebooks,
 
 /* Applies the `changed_since` and `shard` keys of @config (the shard falls
  * back to the CI's variables in @envp) to @notebooks. When they leave no
- * notebook, *@empty_message tells why. */
+ * notebook, *@empty_message describes why. */
 NBCI_PRIVATE_API
 gboolean
 nbci_selection_apply(NbciConfig *config,

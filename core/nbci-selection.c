@@ -4,9 +4,9 @@
  */
 
 /*
- * Which of the listed notebooks a run takes: `exclude` globs (applied by
- * the folder source), `changed_since` (files that differ from a git
- * revision) and `shard` (one part of a split for parallel CI jobs).
+ * Notebook selection: the `exclude` globs (applied by the folder source),
+ * `changed_since` (files that differ from a git revision) and `shard`
+ * (one part of a split for parallel CI jobs).
  *
  * Shards split the notebooks sorted by path with strcmp(), so every
  * locale and every job gets the same order, and notebook i (from 0) of
@@ -28,7 +28,8 @@ nbci_selection_match_glob(const gchar *glob, const gchar *path)
 	if (g_pattern_match_simple(glob, path))
 		return TRUE;
 
-	/* "**" + "/" matches no folder too, as in gitignore and bash's globstar */
+	/* a leading double star and slash also match at the top, as in
+	 * gitignore and bash's globstar */
 	if (g_str_has_prefix(glob, "**/") && g_pattern_match_simple(glob + 3, path))
 		return TRUE;
 	return FALSE;
@@ -297,7 +298,7 @@ nbci_selection_realpath(const gchar *path)
 	return copy;
 }
 
-/* Returns the top folder of the git repository that holds @dir. */
+/* Returns the top folder of the git repository that contains @dir. */
 static gchar *
 nbci_selection_find_toplevel(const gchar *dir,
 			     const gchar *revision,

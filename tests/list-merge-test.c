@@ -30,8 +30,8 @@ nbci_list_run_free(NbciListRun *run)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciListRun, nbci_list_run_free)
 
-/* The CI variables a shard may be read from; each run clears them so that
- * the CI this test runs in cannot change what it selects. */
+/* The CI variables a shard may be read from. Each run clears them, so the
+ * CI that runs this test cannot change what it selects. */
 static const gchar *const nbci_list_test_ci_variables[] = {"SEMAPHORE_JOB_INDEX",
 							  "SEMAPHORE_JOB_COUNT",
 							  "CI_NODE_INDEX",
@@ -390,7 +390,7 @@ nbci_list_test_changed_since(void)
 	nbci_list_test_git(dir, add_all);
 	nbci_list_test_git(dir, commit);
 
-	/* nothing changed: a success with a line that says so */
+	/* nothing changed: a success that prints why nothing runs */
 	unchanged = nbci_list_test_run(dir, args, NULL);
 	g_assert_cmpint(unchanged->status, ==, 0);
 	g_assert_cmpstr(unchanged->out, ==, "");

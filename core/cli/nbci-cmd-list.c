@@ -5,7 +5,7 @@
 
 /*
  * `nbci list`: the notebooks a run would take, with the kernelspec each
- * would get, without running any. It also holds the selection options
+ * would get, without running any. It also defines the selection options
  * (--exclude, --changed-since, --shard) that `nbci run` shares.
  */
 
