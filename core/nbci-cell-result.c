@@ -204,8 +204,13 @@ nbci_cell_result_add_stream(NbciCellResult *self, const gchar *name, const gchar
 
 	if (g_strcmp0(name, "stdout") != 0 || text[0] == '\0')
 		return;
-	last_line = g_strrstr_len(text, (gssize)strlen(text) - 1, "\n");
-	last_line = last_line != NULL ? last_line + 1 : text;
+
+	/* The search goes back from the end, because GLib 2.74's
+	 * g_strrstr_len() reads the whole text first (seen in callgrind), and
+	 * one message may carry megabytes. */
+	last_line = text + strlen(text) - 1;
+	while (last_line > text && last_line[-1] != '\n')
+		last_line--;
 	self->after_callback_line = g_str_has_prefix(last_line, NBCI_CELL_RESULT_CALLBACK_LINE) &&
 				    g_str_has_suffix(text, "):\n");
 }
