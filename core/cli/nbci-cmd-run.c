@@ -780,8 +780,9 @@ nbci_cmd_run(gint argc, gchar **argv)
 				       "Jupyter kernel, prints each failing cell as it happens and "
 				       "writes the error report."));
 	g_option_context_set_description(context,
-					 _("Exit status: 0 all passed, 1 a cell failed or a "
-					   "notebook is invalid, 2 usage or configuration error, 3 "
+					 _("Exit status: 0 all passed (skipped notebooks count "
+					   "as passed), 1 a cell failed or a notebook is invalid or "
+					   "has no kernel, 2 usage or configuration error, 3 "
 					   "nothing could run, 4 the only failures were timeouts or "
 					   "dead kernels, 5 a notifier failed (only with "
 					   "--notify-strict), 130 or 143 interrupted by SIGINT or "
@@ -851,6 +852,12 @@ nbci_cmd_run(gint argc, gchar **argv)
 	state.cancellable = cancellable;
 	nbci_cmd_run_execute(&state);
 
+	/* an interrupted run records what passed before the signal */
+	if (cache != NULL && !nbci_cache_save(cache, &error)) {
+		g_warning("%s", error->message);
+		g_clear_error(&error);
+	}
+
 	/* The report is written whatever happened, the partial one too. */
 	report_path = nbci_config_get_string(config, "report");
 	if (!nbci_report_save(nbci_runner_get_report(runner), report_path, &error)) {
@@ -860,12 +867,6 @@ nbci_cmd_run(gint argc, gchar **argv)
 	if (!nbci_reports_finish(reports, runner, &error)) {
 		g_clear_error(&state.error);
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
-	}
-
-	/* an interrupted run records what passed before the signal */
-	if (cache != NULL && !nbci_cache_save(cache, &error)) {
-		g_warning("%s", error->message);
-		g_clear_error(&error);
 	}
 	nbci_cmd_run_print_summary(runner, notebooks->len, report_path);
 
