@@ -26,7 +26,7 @@
  */
 
 /* The writer hands its output to the file in pieces of about this size,
- * so that saving a large notebook holds no copy of the whole text. */
+ * so that saving a large notebook keeps no copy of the whole text. */
 #define NBCI_UTIL_WRITER_CHUNK (64 * 1024)
 
 typedef struct {
@@ -267,6 +267,9 @@ nbci_util_find_line_end(const gchar *p, const gchar *end, const gchar **break_st
 		guchar c = (guchar)*p;
 		gsize break_len = 0;
 
+		/* every line break starts below 0x1f, with 0xc2 or with 0xe2 */
+		if (c >= 0x1f && c != 0xc2 && c != 0xe2)
+			continue;
 		if (c == '\r')
 			break_len = (p + 1 < end && p[1] == '\n') ? 2 : 1;
 		else if (c == '\n' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e)
@@ -704,13 +707,11 @@ nbci_file_write_through(const gchar *path,
 }
 
 /* Writes a temporary file next to @path and renames it over @path. The
- * data reaches the disk before the rename when @sync is set, as
- * g_file_set_contents_full() does for a file that exists and is not empty,
- * so that a crash cannot leave an empty file in place of a full one. */
+ * data is synced to the disk before the rename, so that a crash cannot
+ * leave a renamed file whose data never reached the disk. */
 static gboolean
 nbci_file_write_renamed(const gchar *path,
 			gint mode,
-			gboolean sync,
 			NbciFileWriteFunc write_func,
 			gpointer user_data,
 			GError **error)
@@ -733,7 +734,7 @@ nbci_file_write_renamed(const gchar *path,
 		g_unlink(tmp_path);
 		return FALSE;
 	}
-	if (sync && fsync(fd) != 0) {
+	if (fsync(fd) != 0) {
 		gint errsv = errno;
 		g_close(fd, NULL);
 		g_unlink(tmp_path);
@@ -774,7 +775,6 @@ nbci_file_replace_with(const gchar *path,
 {
 	GStatBuf st;
 	gint mode = 0666;
-	gboolean sync = FALSE;
 	g_autofree gchar *dirname = NULL;
 
 	/* A symbolic link is followed, so that its target gets the new
@@ -812,11 +812,9 @@ nbci_file_replace_with(const gchar *path,
 			    g_strerror(errsv));
 		return FALSE;
 	}
-	if (g_stat(path, &st) == 0) {
+	if (g_stat(path, &st) == 0)
 		mode = st.st_mode & 0777;
-		sync = st.st_size > 0;
-	}
-	return nbci_file_write_renamed(path, mode, sync, write_func, user_data, error);
+	return nbci_file_write_renamed(path, mode, write_func, user_data, error);
 }
 
 typedef struct {
