@@ -489,6 +489,33 @@ nbci_list_test_merge_broken(void)
 	nbci_list_test_remove_tree(dir);
 }
 
+static void
+nbci_list_test_merge_junit(void)
+{
+	const gchar *args[] = {"merge", "--junit", "all.xml", "reports/shard-1.xml",
+			       "reports/shard-2.xml", NULL};
+	const gchar *broken[] = {"merge", "--junit", "broken-all.xml", "reports/shard-1.xml",
+				 "reports/broken.xml", NULL};
+	g_autofree gchar *dir = nbci_list_test_copy_fixture("reports");
+	g_autofree gchar *merged = g_build_filename(dir, "all.xml", NULL);
+	g_autofree gchar *broken_merged = g_build_filename(dir, "broken-all.xml", NULL);
+	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciListRun) run_broken = nbci_list_test_run(dir, broken, NULL);
+	g_autofree gchar *contents = NULL;
+
+	g_assert_cmpint(run->status, ==, 0);
+	g_assert_true(g_file_get_contents(merged, &contents, NULL, NULL));
+	g_assert_nonnull(strstr(contents, "tests=\"2\""));
+	g_assert_nonnull(strstr(contents, "name=\"notebooks/a.ipynb\""));
+	g_assert_nonnull(strstr(contents, "name=\"notebooks/b.ipynb\""));
+	g_assert_nonnull(strstr(contents, "<failure"));
+
+	g_assert_cmpint(run_broken->status, ==, 2);
+	g_assert_nonnull(strstr(run_broken->err, "reports/broken.xml"));
+	g_assert_false(g_file_test(broken_merged, G_FILE_TEST_EXISTS));
+	nbci_list_test_remove_tree(dir);
+}
+
 /* Runs a passing and a failing notebook twice with --cache: the second
  * run skips the one that passed, and runs the failing one again. */
 static void
@@ -558,6 +585,7 @@ main(int argc, char **argv)
 	g_test_add_func("/list-merge/changed-since", nbci_list_test_changed_since);
 	g_test_add_func("/list-merge/merge-overlap", nbci_list_test_merge_overlap);
 	g_test_add_func("/list-merge/merge-broken", nbci_list_test_merge_broken);
+	g_test_add_func("/list-merge/merge-junit", nbci_list_test_merge_junit);
 	g_test_add_func("/list-merge/run-cache", nbci_list_test_run_cache);
 	return g_test_run();
 }
