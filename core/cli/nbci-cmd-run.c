@@ -711,6 +711,7 @@ nbci_cmd_run(gint argc, gchar **argv)
 	};
 	g_auto(NbciReportsOptions) reports_options = {NULL};
 	g_autoptr(NbciReports) reports = NULL;
+	g_autofree gchar *exit_statuses = NULL;
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_path,
 	     N_("Read the configuration from FILE (default: ./configuration.yml when present)"),
@@ -779,14 +780,17 @@ nbci_cmd_run(gint argc, gchar **argv)
 				       "default the `folder` list of the configuration) on a fresh "
 				       "Jupyter kernel, prints each failing cell as it happens and "
 				       "writes the error report."));
-	g_option_context_set_description(context,
-					 _("Exit status: 0 all passed (skipped notebooks count "
-					   "as passed), 1 a cell failed or a notebook is invalid or "
-					   "has no kernel, 2 usage or configuration error, 3 "
-					   "nothing could run, 4 the only failures were timeouts or "
-					   "dead kernels, 5 a notifier failed (only with "
-					   "--notify-strict), 130 or 143 interrupted by SIGINT or "
-					   "SIGTERM."));
+	exit_statuses = g_strconcat(_("Exit status: 0 all passed, 1 a cell failed or a "
+				      "notebook is invalid, 2 usage or configuration error, 3 "
+				      "nothing could run, 4 the only failures were timeouts or "
+				      "dead kernels, 5 a notifier failed (only with "
+				      "--notify-strict), 130 or 143 interrupted by SIGINT or "
+				      "SIGTERM."),
+				    " ",
+				    _("A notebook skipped by the cache counts as passed, and one "
+				      "without a kernel as failed."),
+				    NULL);
+	g_option_context_set_description(context, exit_statuses);
 	g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
 	nbci_cmd_list_add_selection_entries(context, &options.selection);
 	nbci_cmd_list_add_cache_entries(context, &options.selection);
