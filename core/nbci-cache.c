@@ -215,10 +215,15 @@ nbci_cache_digest_inputs(const gchar *const *globs, GError **error)
 		g_autofree gchar *base = nbci_cache_glob_base(globs[i]);
 		guint n_before = g_hash_table_size(files);
 
-		if (base == NULL && g_file_test(globs[i], G_FILE_TEST_IS_REGULAR))
+		if (base == NULL && g_file_test(globs[i], G_FILE_TEST_IS_DIR)) {
+			/* a folder's name covers every file below it */
+			g_autofree gchar *below = g_build_filename(globs[i], "*", NULL);
+			nbci_cache_walk_glob(globs[i], below, files);
+		} else if (base == NULL && g_file_test(globs[i], G_FILE_TEST_IS_REGULAR)) {
 			g_hash_table_add(files, g_strdup(globs[i]));
-		else if (base != NULL)
+		} else if (base != NULL) {
 			nbci_cache_walk_glob(base, globs[i], files);
+		}
 		if (g_hash_table_size(files) == n_before)
 			g_warning(_("--cache-inputs %s matches no file"), globs[i]);
 	}

@@ -135,6 +135,8 @@ nbci_cache_test_key_inputs(NbciCacheFixture *fixture, gconstpointer user_data)
 	g_autofree gchar *key_after = NULL;
 	g_autofree gchar *key_other = NULL;
 	g_autofree gchar *key_none = NULL;
+	g_autofree gchar *key_folder = NULL;
+	g_autofree gchar *key_folder_changed = NULL;
 	g_autoptr(GError) error = NULL;
 
 	g_assert_cmpint(g_mkdir_with_parents(data_dir, 0755), ==, 0);
@@ -173,6 +175,23 @@ nbci_cache_test_key_inputs(NbciCacheFixture *fixture, gconstpointer user_data)
 		key_none = nbci_cache_test_key(cache, "", "", "x = 1", "python3", NULL);
 	}
 	g_assert_cmpstr(key_after, !=, key_none);
+
+	/* a folder's name covers every file below it */
+	{
+		const gchar *folder_globs[] = {data_dir, NULL};
+		g_autoptr(NbciCache) cache = nbci_cache_new(fixture->path, folder_globs, &error);
+		g_assert_no_error(error);
+		key_folder = nbci_cache_test_key(cache, "", "", "x = 1", "python3", NULL);
+	}
+	g_assert_true(g_file_set_contents(other, "three\n", -1, NULL));
+	{
+		const gchar *folder_globs[] = {data_dir, NULL};
+		g_autoptr(NbciCache) cache = nbci_cache_new(fixture->path, folder_globs, &error);
+		g_assert_no_error(error);
+		key_folder_changed = nbci_cache_test_key(cache, "", "", "x = 1", "python3", NULL);
+	}
+	g_assert_cmpstr(key_folder, !=, key_folder_changed);
+	g_assert_cmpstr(key_folder, !=, key_after);
 }
 
 static void
