@@ -286,7 +286,8 @@ nbci_cell_result_add_error_output(NbciCellResult *self, JsonObject *output)
  * @self: a #NbciCellResult
  *
  * Gets the first error that IPython's display formatter caught in this
- * cell, which does not fail the cell.
+ * cell, which does not fail the cell. Its strings are capped as
+ * nbci_report_cap_trace() caps them.
  *
  * Returns: (transfer none) (nullable): the error, or %NULL
  *
