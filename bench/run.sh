@@ -12,7 +12,7 @@
 #                 the corpus, 1 repetition: a smoke run of a few minutes
 #   --runs N      repetitions of every measurement (default: 1)
 #   --rev REV     build the committed revision REV (exported with git
-#                 archive into the temporary folder) instead of the work tree
+#                 archive into build-bench/) instead of the work tree
 #   --keep        keep the temporary folder with the logs
 #   --sets LIST   comma-separated subset of corpus,tiny,cells,output,
 #                 cells-half,output-half,cells-quarter,output-quarter (the
@@ -20,8 +20,8 @@
 #   --tools LIST  comma-separated subset of nbci,nbci-no-fork,nbconvert-each,
 #                 nbconvert-all,nbclient-seq,nbclient-2
 #
-# The tables go to stdout and to build-bench/bench-results.md, every
-# measurement to build-bench/bench-results.json. docs/benchmarks.md explains
+# The tables go to stdout and to build-bench/bench-<UTC time>.md, every
+# measurement to build-bench/bench-<UTC time>.json. docs/benchmarks.md explains
 # the columns and records a run.
 set -eu
 
@@ -109,13 +109,19 @@ trap cleanup EXIT
 
 source="$root"
 nbci_build="$build"
-if [ -n "$rev" ]; then
-	source="$workdir/source"
-	nbci_build="$workdir/build"
-	mkdir "$source"
-	git -C "$root" archive "$rev" | tar -x -C "$source"
-fi
 mkdir -p "$build"
+if [ -n "$rev" ]; then
+	# One source export and build per commit, kept for the next run.
+	commit=$(git -C "$root" rev-parse --verify "$rev^{commit}")
+	source="$build/source-$commit"
+	nbci_build="$build/build-$commit"
+	if [ ! -d "$source" ]; then
+		rm -rf "$source.partial"
+		mkdir "$source.partial"
+		git -C "$root" archive "$commit" | tar -x -C "$source.partial"
+		mv "$source.partial" "$source"
+	fi
+fi
 build_nbci() {
 	if [ -f "$nbci_build/build.ninja" ]; then
 		meson setup --reconfigure "$nbci_build" "$source" -Dbuildtype=release -Dtests=false \
@@ -145,13 +151,18 @@ fi
 {
 	echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'),"
 	echo "  $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), Debian $(cat /etc/debian_version)"
-	echo "nbci: $("$nbci" --version), built from ${rev:-the work tree at} $(git -C "$root" rev-parse --short "${rev:-HEAD}")"
+	if [ -n "$rev" ]; then
+		echo "nbci: $("$nbci" --version), built from commit $(git -C "$root" rev-parse --short "$commit")"
+	else
+		echo "nbci: $("$nbci" --version), built from the work tree at $(git -C "$root" rev-parse --short HEAD)"
+	fi
 	echo "peers: $("$python" -c 'import ipykernel, jupyter_client, nbclient, nbconvert; print(f"ipykernel {ipykernel.__version__}, jupyter_client {jupyter_client.__version__}, nbclient {nbclient.__version__}, nbconvert {nbconvert.__version__}")')"
 	echo "uptime at start: $(uptime)"
 } >&2
 
 status=0
+results="$build/bench-$(date -u +%Y%m%dT%H%M%SZ)"
 "$python" "$root/bench/bench.py" --nbci "$nbci" --workdir "$workdir" --runs "$runs" $quick \
-	--results "$build/bench-results.json" "${extra[@]}" | tee "$build/bench-results.md" || status=$?
+	--results "$results.json" "${extra[@]}" | tee "$results.md" || status=$?
 echo "uptime at end: $(uptime)" >&2
 exit "$status"
