@@ -56,7 +56,7 @@
 /* The largest message either side sends. */
 #define NBCI_FORK_SERVER_MAX_MESSAGE (1024 * 1024)
 
-/* Where the server's own stderr is kept for a start-up error. */
+/* Maximum bytes of the server's own stderr quoted in a start-up error. */
 #define NBCI_FORK_SERVER_STDERR_MAX 4096
 
 struct _NbciForkServer {
@@ -605,7 +605,7 @@ nbci_fork_server_send_request(NbciForkServer *self,
 	return ok;
 }
 
-/* Reads the server's answer to a fork request: the pid and a pidfd. */
+/* Reads the server's reply to a fork request: the pid and a pidfd. */
 static gboolean
 nbci_fork_server_receive_pid(NbciForkedKernel *kernel, GError **error)
 {

@@ -32,9 +32,9 @@ import sys
 import time
 import traceback
 
-# Everything an ipykernel 6 kernel imports by the time it answers its
-# first request, apart from modules that the kernel's own code imports
-# later.
+# The modules a kernel has loaded when it replies to its first request:
+# with Debian's ipykernel 6.17, ipykernel.kernelapp imports all but the
+# other two.
 import faulthandler  # noqa: F401
 import IPython.core.completerlib  # noqa: F401
 import ipykernel.kernelapp  # noqa: F401
@@ -84,7 +84,7 @@ def exit_code_of(exit_request):
 
 
 def run_kernel(request, server_pid):
-    """Run in the forked child: become the notebook's kernel, never return."""
+    """Run in the forked child: become the notebook's kernel."""
     os.setsid()
     if os.getppid() != server_pid:
         os._exit(1)
@@ -95,6 +95,9 @@ def run_kernel(request, server_pid):
     os.environ.clear()
     os.environ.update(request["env"])
     reseed_random_generators()
+
+    # The server ignores SIGINT; a kernel starts with Python's default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     # `python -m` puts the working folder first on sys.path.
     sys.path[0] = os.getcwd()
