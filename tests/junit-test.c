@@ -77,9 +77,10 @@ nbci_test_assert_xpath(const gchar *path, const gchar *expression, const gchar *
 static JsonObject *
 nbci_test_entry_new(const gchar *notebook, gint cell, const gchar *ename, const gchar *evalue)
 {
-	JsonObject *trace = json_object_new();
+	g_autoptr(JsonObject) trace = json_object_new();
 	JsonArray *traceback = json_array_new();
 
+	/* the entry takes its own reference to the trace */
 	json_array_add_string_element(traceback,
 				      "\x1b[0;31m---------------------------------------\x1b[0m");
 	json_array_add_string_element(traceback,

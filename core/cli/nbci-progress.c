@@ -101,7 +101,8 @@ nbci_progress_tick_cb(gpointer user_data)
 	NbciProgress *self = user_data;
 
 	g_mutex_lock(&self->mutex);
-	nbci_progress_draw(self);
+	if (self->terminal)
+		nbci_progress_draw(self);
 	g_mutex_unlock(&self->mutex);
 	return G_SOURCE_CONTINUE;
 }
@@ -223,11 +224,17 @@ nbci_progress_notebook_finished_cb(NbciRunner *runner, NbciNotebookRun *run, gpo
 	uselocale(run_locale);
 }
 
-static void
-nbci_progress_run_finished_cb(NbciRunner *runner, gpointer user_data)
+/**
+ * nbci_progress_stop:
+ * @self: the progress display
+ *
+ * Removes the status line for good, so that nothing redraws it while the
+ * notifiers run. The runner's run-finished signal does the same, and this
+ * also covers a run that ended without it.
+ */
+void
+nbci_progress_stop(NbciProgress *self)
 {
-	NbciProgress *self = user_data;
-
 	g_mutex_lock(&self->mutex);
 	if (self->timeout_id != 0) {
 		g_source_remove(self->timeout_id);
@@ -235,7 +242,14 @@ nbci_progress_run_finished_cb(NbciRunner *runner, gpointer user_data)
 	}
 	if (self->terminal)
 		nbci_console_set_status(NULL);
+	self->terminal = FALSE;
 	g_mutex_unlock(&self->mutex);
+}
+
+static void
+nbci_progress_run_finished_cb(NbciRunner *runner, gpointer user_data)
+{
+	nbci_progress_stop(user_data);
 }
 
 /**

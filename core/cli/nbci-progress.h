@@ -16,6 +16,8 @@ nbci_progress_new(void);
 void
 nbci_progress_attach(NbciProgress *self, NbciRunner *runner);
 void
+nbci_progress_stop(NbciProgress *self);
+void
 nbci_progress_free(NbciProgress *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciProgress, nbci_progress_free)

@@ -199,6 +199,8 @@ nbci_reports_finish(NbciReports *self, NbciRunner *runner, GError **error)
 {
 	g_autoptr(GError) summary_error = NULL;
 
+	if (self->progress != NULL)
+		nbci_progress_stop(self->progress);
 	nbci_console_set_status(NULL);
 	if (self->github != NULL && !nbci_github_write_summary(self->github, runner, &summary_error))
 		g_warning("%s", summary_error->message);
