@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -562,6 +563,75 @@ nbci_list_test_run_cache(void)
 	nbci_list_test_remove_tree(dir);
 }
 
+/* Interrupts a run after its first notebook passed: the cache still
+ * records that notebook. */
+static void
+nbci_list_test_run_cache_interrupted(void)
+{
+	const gchar *argv[] = {g_getenv("NBCI_PROGRAM"), "run", "--jobs", "1", "--cache",
+			       "cache.json", "--report", "r.json", "notebooks/a.ipynb",
+			       "notebooks/slow.ipynb", NULL};
+	/* a notebook that runs until the signal stops it */
+	const gchar *slow_contents =
+	    "{\"cells\": [{\"cell_type\": \"code\", \"execution_count\": null, "
+	    "\"metadata\": {}, \"outputs\": [], \"source\": \"import time; time.sleep(600)\"}], "
+	    "\"metadata\": {\"kernelspec\": {\"display_name\": \"Python 3\", "
+	    "\"language\": \"python\", \"name\": \"python3\"}}, "
+	    "\"nbformat\": 4, \"nbformat_minor\": 4}";
+	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
+	g_autofree gchar *slow = g_build_filename(dir, "notebooks", "slow.ipynb", NULL);
+	g_autofree gchar *cache = g_build_filename(dir, "cache.json", NULL);
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+				      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GDataInputStream) out = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	gboolean a_passed = FALSE;
+	JsonObject *notebooks;
+
+	g_assert_true(g_file_set_contents(slow, slow_contents, -1, NULL));
+
+	g_subprocess_launcher_set_cwd(launcher, dir);
+	g_subprocess_launcher_setenv(launcher, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", TRUE);
+	for (guint i = 0; nbci_list_test_ci_variables[i] != NULL; i++)
+		g_subprocess_launcher_unsetenv(launcher, nbci_list_test_ci_variables[i]);
+	process = g_subprocess_launcher_spawnv(launcher, argv, &error);
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(process));
+
+	/* off a terminal, each finished notebook prints a line */
+	while (!a_passed) {
+		g_autofree gchar *line = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
+
+		g_assert_no_error(error);
+		g_assert_nonnull(line);
+		g_test_message("nbci: %s", line);
+		a_passed = strstr(line, "PASS") != NULL && strstr(line, "a.ipynb") != NULL;
+	}
+	g_subprocess_send_signal(process, SIGINT);
+	while (TRUE) {
+		g_autofree gchar *line = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
+
+		g_assert_no_error(error);
+		if (line == NULL)
+			break;
+		g_test_message("nbci: %s", line);
+	}
+	g_subprocess_wait(process, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 128 + SIGINT);
+
+	json_parser_load_from_file(parser, cache, &error);
+	g_assert_no_error(error);
+	notebooks = json_object_get_object_member(json_node_get_object(json_parser_get_root(parser)),
+						  "notebooks");
+	g_assert_true(json_object_has_member(notebooks, "notebooks/a.ipynb"));
+	g_assert_false(json_object_has_member(notebooks, "notebooks/slow.ipynb"));
+	nbci_list_test_remove_tree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -587,5 +657,6 @@ main(int argc, char **argv)
 	g_test_add_func("/list-merge/merge-broken", nbci_list_test_merge_broken);
 	g_test_add_func("/list-merge/merge-junit", nbci_list_test_merge_junit);
 	g_test_add_func("/list-merge/run-cache", nbci_list_test_run_cache);
+	g_test_add_func("/list-merge/run-cache-interrupted", nbci_list_test_run_cache_interrupted);
 	return g_test_run();
 }
