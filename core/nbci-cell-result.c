@@ -120,14 +120,16 @@ nbci_cell_result_get_string_member(JsonObject *source, const gchar *name, const 
 }
 
 /* Builds {output_type, ename, evalue, traceback}, keeping only the strings
- * of a traceback array, capped as the report caps it: the executed
+ * of a traceback array, capped as the report caps it. The executed
  * notebook keeps the whole error output, and this copy only feeds the
- * report and the log. */
+ * report and the log, so each string is capped before it is copied. */
 static JsonObject *
 nbci_cell_result_build_trace(const gchar *ename, const gchar *evalue, JsonObject *source)
 {
 	g_autoptr(JsonObject) trace = json_object_new();
 	JsonArray *traceback = json_array_new();
+	g_autofree gchar *capped_ename = NULL;
+	g_autofree gchar *capped_evalue = NULL;
 	JsonNode *node = NULL;
 
 	if (source != NULL)
@@ -136,16 +138,21 @@ nbci_cell_result_build_trace(const gchar *ename, const gchar *evalue, JsonObject
 		JsonArray *lines = json_node_get_array(node);
 		for (guint i = 0; i < json_array_get_length(lines); i++) {
 			JsonNode *line = json_array_get_element(lines, i);
-			if (JSON_NODE_HOLDS_VALUE(line) &&
-			    json_node_get_value_type(line) == G_TYPE_STRING)
-				json_array_add_string_element(traceback,
-							      json_node_get_string(line));
+			g_autofree gchar *capped = NULL;
+
+			if (!JSON_NODE_HOLDS_VALUE(line) ||
+			    json_node_get_value_type(line) != G_TYPE_STRING)
+				continue;
+			capped = nbci_report_cap_string(json_node_get_string(line));
+			json_array_add_string_element(traceback, capped);
 		}
 	}
 
+	capped_ename = nbci_report_cap_string(ename);
+	capped_evalue = nbci_report_cap_string(evalue);
 	json_object_set_string_member(trace, "output_type", "error");
-	json_object_set_string_member(trace, "ename", ename);
-	json_object_set_string_member(trace, "evalue", evalue);
+	json_object_set_string_member(trace, "ename", capped_ename);
+	json_object_set_string_member(trace, "evalue", capped_evalue);
 	json_object_set_array_member(trace, "traceback", traceback);
 	return nbci_report_cap_trace(trace);
 }

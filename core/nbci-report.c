@@ -16,10 +16,10 @@
  * new keys may be added.
  *
  * The trace of an entry is capped, because the report and the live log
- * print it while the executed notebook keeps the whole error output: each
+ * print it, and the executed notebook keeps the whole error output. Each
  * string (`ename`, `evalue`, each traceback line) keeps at most
- * %NBCI_REPORT_MAX_STRING bytes and the strings of one trace together at
- * most %NBCI_REPORT_MAX_TRACE bytes. What is cut is replaced by a note
+ * %NBCI_REPORT_MAX_STRING bytes, and the strings of one trace together
+ * keep at most %NBCI_REPORT_MAX_TRACE bytes. What is cut is replaced by a note
  * such as `… [nbci cut 1234567 bytes]`. Strings are cut at UTF-8
  * character boundaries and never inside an ANSI escape sequence.
  *
@@ -265,9 +265,9 @@ nbci_report_find_cut(const gchar *str, gsize limit)
 	while (cut > 0 && ((guchar)str[cut] & 0xc0) == 0x80)
 		cut--;
 
-	/* The ESC nearest before the cut decides; when the cut moves to it,
-	 * the ESC before that one may open a sequence around it, such as an
-	 * OSC ended by ESC \. */
+	/* The ESC nearest before the cut decides. When the cut moves to it,
+	 * the search goes on, because that ESC may end a longer sequence,
+	 * such as the ESC \ that ends an OSC. */
 	while (moved) {
 		moved = FALSE;
 		for (gsize i = cut; i > 0 && cut - i < NBCI_REPORT_MAX_ESCAPE; i--) {
@@ -293,7 +293,7 @@ nbci_report_append_note(GString *out, gsize n_cut)
 /* Returns @str cut to at most @max_bytes with the note, or %NULL when it
  * already fits. */
 static gchar *
-nbci_report_cap_string(const gchar *str, gsize max_bytes)
+nbci_report_cut_string(const gchar *str, gsize max_bytes)
 {
 	gsize length = strlen(str);
 	gsize cut;
@@ -309,11 +309,34 @@ nbci_report_cap_string(const gchar *str, gsize max_bytes)
 	return g_string_free(out, FALSE);
 }
 
+/**
+ * nbci_report_cap_string:
+ * @text: a string of a trace
+ *
+ * Caps one string of a trace as nbci_report_cap_trace() does, without
+ * copying more of @text than it keeps.
+ *
+ * Returns: (transfer full): @text cut to at most %NBCI_REPORT_MAX_STRING
+ *   bytes with a note, or a copy of @text when it fits
+ *
+ * Since: 1.0
+ */
+gchar *
+nbci_report_cap_string(const gchar *text)
+{
+	gchar *cut;
+
+	g_return_val_if_fail(text != NULL, NULL);
+
+	cut = nbci_report_cut_string(text, NBCI_REPORT_MAX_STRING);
+	return cut != NULL ? cut : g_strdup(text);
+}
+
 /* Sets the string member @name of @capped to @value capped. */
 static gsize
 nbci_report_cap_member(JsonObject *capped, const gchar *name, const gchar *value)
 {
-	g_autofree gchar *cut = nbci_report_cap_string(value, NBCI_REPORT_MAX_STRING);
+	g_autofree gchar *cut = nbci_report_cut_string(value, NBCI_REPORT_MAX_STRING);
 
 	json_object_set_string_member(capped, name, cut != NULL ? cut : value);
 	return cut != NULL ? strlen(cut) : strlen(value);
@@ -343,7 +366,7 @@ nbci_report_cap_traceback(JsonArray *traceback, gsize budget)
 		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
 			continue;
 		line = json_node_get_string(node);
-		cut = nbci_report_cap_string(line, NBCI_REPORT_MAX_STRING);
+		cut = nbci_report_cut_string(line, NBCI_REPORT_MAX_STRING);
 		g_ptr_array_add(lines, cut != NULL ? cut : g_strdup(line));
 		total += strlen(g_ptr_array_index(lines, lines->len - 1));
 	}

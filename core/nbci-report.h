@@ -55,6 +55,9 @@ NBCI_AVAILABLE_IN_1_0
 JsonObject *
 nbci_report_cap_trace(JsonObject *trace);
 NBCI_AVAILABLE_IN_1_0
+gchar *
+nbci_report_cap_string(const gchar *text);
+NBCI_AVAILABLE_IN_1_0
 guint
 nbci_report_get_n_entries(NbciReport *self);
 NBCI_AVAILABLE_IN_1_0

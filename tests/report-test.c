@@ -158,8 +158,8 @@ nbci_report_test_notebook_path(void)
 	g_assert_cmpstr(shown_invalid, ==, "/nbci-elsewhere/bad\xef\xbf\xbd.ipynb");
 }
 
-/* Returns the bytes that the note at the end of @text says were cut, or -1
- * when @text has no note. */
+/* Returns the byte count in the note at the end of @text, or -1 when
+ * @text has no note. */
 static gint64
 nbci_test_note_bytes(const gchar *text)
 {
@@ -225,6 +225,22 @@ nbci_report_test_cap_large_evalue(void)
 
 	/* the caller's trace is left whole */
 	g_assert_cmpuint(strlen(json_object_get_string_member(trace, "evalue")), ==, length);
+}
+
+static void
+nbci_report_test_cap_string(void)
+{
+	g_autofree gchar *long_text = g_strnfill(NBCI_REPORT_MAX_STRING + 1, 'z');
+	g_autofree gchar *short_copy = nbci_report_cap_string("short");
+	g_autofree gchar *long_capped = nbci_report_cap_string(long_text);
+
+	g_assert_cmpstr(short_copy, ==, "short");
+	g_assert_cmpuint(strlen(long_capped), <=, NBCI_REPORT_MAX_STRING);
+	g_assert_true(g_str_has_prefix(long_capped, "zzz"));
+	g_assert_cmpint(nbci_test_note_bytes(long_capped),
+			==,
+			(gint64)(NBCI_REPORT_MAX_STRING + 1 -
+				 (strlen(long_capped) - strlen(g_strrstr(long_capped, "…")))));
 }
 
 static void
@@ -501,6 +517,7 @@ main(int argc, char **argv)
 	g_test_add_func("/report/load-invalid", nbci_report_test_load_invalid);
 	g_test_add_func("/report/notebook-path", nbci_report_test_notebook_path);
 	g_test_add_func("/report/cap-large-evalue", nbci_report_test_cap_large_evalue);
+	g_test_add_func("/report/cap-string", nbci_report_test_cap_string);
 	g_test_add_func("/report/cap-small-unchanged", nbci_report_test_cap_small_unchanged);
 	g_test_add_func("/report/cap-idempotent", nbci_report_test_cap_idempotent);
 	g_test_add_func("/report/cap-utf8-boundary", nbci_report_test_cap_utf8_boundary);
