@@ -321,10 +321,13 @@ static void
 nbci_list_test_empty_shard_run(void)
 {
 	const gchar *args[] = {"run", "--shard", "8/8", "--report", "shard-8.json",
-			       "--exclude", "broken.ipynb", "notebooks", NULL};
+			       "--junit", "shard-8.xml", "--exclude", "broken.ipynb",
+			       "notebooks", NULL};
 	const gchar *list_args[] = {"list", "--shard", "8/8", "notebooks", NULL};
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
 	g_autofree gchar *report = g_build_filename(dir, "shard-8.json", NULL);
+	g_autofree gchar *junit = g_build_filename(dir, "shard-8.xml", NULL);
+	g_autofree gchar *junit_contents = NULL;
 	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
 	g_autoptr(NbciListRun) list = nbci_list_test_run(dir, list_args, NULL);
 	g_autofree gchar *contents = NULL;
@@ -333,6 +336,8 @@ nbci_list_test_empty_shard_run(void)
 	g_assert_nonnull(strstr(run->out, "shard 8/8 has no notebooks"));
 	g_assert_true(g_file_get_contents(report, &contents, NULL, NULL));
 	g_assert_cmpstr(g_strstrip(contents), ==, "[]");
+	g_assert_true(g_file_get_contents(junit, &junit_contents, NULL, NULL));
+	g_assert_nonnull(strstr(junit_contents, "tests=\"0\""));
 
 	g_assert_cmpint(list->status, ==, 0);
 	g_assert_cmpstr(list->out, ==, "");

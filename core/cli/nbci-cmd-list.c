@@ -13,6 +13,7 @@
 
 #include "nbci-cache-private.h"
 #include "nbci-cli.h"
+#include "nbci-junit-private.h"
 #include "nbci-selection-private.h"
 
 #define NBCI_CMD_LIST_CONFIG_DEFAULT "configuration.yml"
@@ -157,14 +158,20 @@ nbci_cmd_list_select(NbciRunner *runner,
 }
 
 /* Ends a run whose selection left no notebook: it writes the empty
- * report, which `nbci merge` of all shards expects, and prints why. */
+ * report and JUnit file, which `nbci merge` of all shards expects, and
+ * prints why. */
 gint
 nbci_cmd_list_finish_empty(NbciRunner *runner, NbciConfig *config, const gchar *message)
 {
 	const gchar *report_path = nbci_config_get_string(config, "report");
+	const gchar *junit_path = nbci_config_get_string(config, "junit");
+	g_autoptr(GPtrArray) no_runs = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
 
 	if (!nbci_report_save(nbci_runner_get_report(runner), report_path, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (junit_path != NULL &&
+	    !nbci_junit_write(no_runs, NBCI_JUNIT_SUITE_DEFAULT, junit_path, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	nbci_console_print("%s\n", message);
 	return NBCI_EXIT_OK;
