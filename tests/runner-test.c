@@ -146,18 +146,25 @@ nbci_test_runner_new(NbciConfig *config)
 	return nbci_runner_new(config, registry);
 }
 
-/* Lists @paths, which are in one folder, relative to that folder, which
- * becomes the working directory, so that the report shows "a.ipynb". */
+/* Lists @paths, which are in a folder made by nbci_test_make_dir() or in
+ * its subfolders, relative to that folder, which becomes the working
+ * directory, so that the report shows "a.ipynb". */
 static GPtrArray *
 nbci_test_paths_new(gchar **paths)
 {
 	GPtrArray *notebooks = g_ptr_array_new_with_free_func((GDestroyNotify)nbci_notebook_path_free);
-	g_autofree gchar *dir = g_path_get_dirname(paths[0]);
+	const gchar *tmp_start = strstr(paths[0], "nbci-runner-test-");
+	const gchar *base_end;
+	g_autofree gchar *base = NULL;
 
-	g_assert_cmpint(g_chdir(dir), ==, 0);
+	g_assert_nonnull(tmp_start);
+	base_end = strchr(tmp_start, '/');
+	g_assert_nonnull(base_end);
+	base = g_strndup(paths[0], base_end - paths[0]);
+	g_assert_cmpint(g_chdir(base), ==, 0);
 	for (guint i = 0; paths[i] != NULL; i++) {
-		g_autofree gchar *base = g_path_get_basename(paths[i]);
-		g_ptr_array_add(notebooks, nbci_notebook_path_new(base, base));
+		const gchar *relative = paths[i] + strlen(base) + 1;
+		g_ptr_array_add(notebooks, nbci_notebook_path_new(relative, relative));
 	}
 	return notebooks;
 }
@@ -405,38 +412,93 @@ nbci_runner_test_parallel_listed_order(void)
 	nbci_test_remove_tree(dir);
 }
 
+/* Defines kernels_in(folder) in the kernel: the number of processes whose
+ * working directory is @folder. Each notebook of the lookahead test is in
+ * its own folder, where the runner starts its kernel. */
+#define NBCI_TEST_KERNELS_IN                                                                      \
+	"import os, time\n"                                                                       \
+	"def kernels_in(folder):\n"                                                               \
+	"    folder = os.path.realpath(folder)\n"                                                 \
+	"    count = 0\n"                                                                         \
+	"    for pid in os.listdir('/proc'):\n"                                                   \
+	"        try:\n"                                                                          \
+	"            if pid.isdigit() and os.readlink(f'/proc/{pid}/cwd') == folder:\n"           \
+	"                count += 1\n"                                                            \
+	"        except OSError:\n"                                                               \
+	"            pass\n"                                                                      \
+	"    return count\n"
+
 static void
 nbci_runner_test_lookahead_no_kernel_left(void)
 {
 	g_autofree gchar *dir = nbci_test_make_dir();
-	const NbciTestCell cells[] = {{"import time\ntime.sleep(0.3)"}, {NULL}};
-	g_autofree gchar *path_a = nbci_test_write_notebook(dir, "a.ipynb", NULL, cells);
-	g_autofree gchar *path_b = nbci_test_write_notebook(dir, "b.ipynb", NULL, cells);
-	g_autofree gchar *path_c = nbci_test_write_notebook(dir, "c.ipynb", NULL, cells);
-	g_autofree gchar *path_d = nbci_test_write_notebook(dir, "d.ipynb", NULL, cells);
-	gchar *paths[] = {path_a, path_b, path_c, path_d, NULL};
+	g_autofree gchar *dir_a = g_build_filename(dir, "a", NULL);
+	g_autofree gchar *dir_b = g_build_filename(dir, "b", NULL);
+	g_autofree gchar *dir_c = g_build_filename(dir, "c", NULL);
+	g_autofree gchar *dir_d = g_build_filename(dir, "d", NULL);
+	/* with one job, b's kernel starts while a runs, and c's does not */
+	const NbciTestCell cells_a[] = {
+	    {NBCI_TEST_KERNELS_IN "for _ in range(600):\n"
+				  "    if kernels_in('../b') > 0:\n"
+				  "        break\n"
+				  "    time.sleep(0.1)\n"
+				  "assert kernels_in('../b') == 1, 'no kernel started ahead'\n"
+				  "assert kernels_in('../c') == 0, 'two kernels started ahead'\n"},
+	    {NULL},
+	};
+	const NbciTestCell cells_b[] = {
+	    {NBCI_TEST_KERNELS_IN "assert kernels_in('../a') == 0, 'a kernel was left'\n"
+				  "assert kernels_in('../d') == 0, 'two kernels started ahead'\n"},
+	    {NULL},
+	};
+	const NbciTestCell cells[] = {{"x = 1"}, {NULL}};
+	g_autofree gchar *path_a = NULL;
+	g_autofree gchar *path_b = NULL;
+	g_autofree gchar *path_c = NULL;
+	g_autofree gchar *path_d = NULL;
+	gchar *paths[5] = {NULL};
 	g_autoptr(NbciConfig) config = nbci_test_config_new(1);
 	g_autoptr(NbciRunner) runner = nbci_test_runner_new(config);
-	g_autoptr(GPtrArray) notebooks = nbci_test_paths_new(paths);
+	g_autoptr(GPtrArray) notebooks = NULL;
 	g_auto(NbciTestSignals) signals = {0};
 	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(g_mkdir(dir_a, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(dir_b, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(dir_c, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(dir_d, 0700), ==, 0);
+	path_a = nbci_test_write_notebook(dir_a, "a.ipynb", NULL, cells_a);
+	path_b = nbci_test_write_notebook(dir_b, "b.ipynb", NULL, cells_b);
+	path_c = nbci_test_write_notebook(dir_c, "c.ipynb", NULL, cells);
+	path_d = nbci_test_write_notebook(dir_d, "d.ipynb", NULL, cells);
+	paths[0] = path_a;
+	paths[1] = path_b;
+	paths[2] = path_c;
+	paths[3] = path_d;
+	notebooks = nbci_test_paths_new(paths);
 
 	nbci_test_signals_connect(&signals, runner);
 	g_assert_true(nbci_runner_run(runner, notebooks, NULL, &error));
 	g_assert_no_error(error);
-	g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_PASSED), ==, 4);
+	if (nbci_report_get_n_entries(nbci_runner_get_report(runner)) > 0)
+		g_printerr("%s\n",
+			   nbci_test_entry_evalue(
+			       nbci_report_get_entry(nbci_runner_get_report(runner), 0)));
 	g_assert_cmpuint(nbci_report_get_n_entries(nbci_runner_get_report(runner)), ==, 0);
+	g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_PASSED), ==, 4);
 
 	/* with one job, the notebooks start and finish in the listed order */
 	for (guint i = 0; i < 4; i++) {
 		g_autofree gchar *base = g_path_get_basename(paths[i]);
-		g_assert_cmpstr(g_ptr_array_index(signals.started, i), ==, base);
-		g_assert_cmpstr(g_ptr_array_index(signals.finished, i), ==, base);
+		g_autofree gchar *parent = g_path_get_dirname(paths[i]);
+		g_autofree gchar *folder = g_path_get_basename(parent);
+		g_autofree gchar *name = g_build_filename(folder, base, NULL);
+		g_assert_cmpstr(g_ptr_array_index(signals.started, i), ==, name);
+		g_assert_cmpstr(g_ptr_array_index(signals.finished, i), ==, name);
 	}
 	nbci_test_assert_no_kernel_left();
 	nbci_test_remove_tree(dir);
 }
-
 /* Cancels the run once both notebooks have written their file. */
 static gpointer
 nbci_test_cancel_thread_cb(gpointer user_data)
