@@ -368,7 +368,7 @@ nbci_report_test_cap_many_lines(void)
 	g_autoptr(JsonObject) trace = nbci_test_trace_new("RecursionError");
 	g_autoptr(JsonObject) capped = NULL;
 	JsonArray *traceback = json_object_get_array_member(trace, "traceback");
-	JsonArray *kept;
+	JsonArray *capped_traceback;
 	gsize cut_bytes = 0;
 	guint note_index = 0;
 	const gchar *note = NULL;
@@ -383,22 +383,22 @@ nbci_report_test_cap_many_lines(void)
 	}
 
 	capped = nbci_report_cap_trace(trace);
-	kept = json_object_get_array_member(capped, "traceback");
+	capped_traceback = json_object_get_array_member(capped, "traceback");
 	g_assert_cmpuint(nbci_test_trace_bytes(capped), <=, NBCI_REPORT_MAX_TRACE);
-	g_assert_true(g_str_has_prefix(json_array_get_string_element(kept, 0), "frame 0000 "));
+	g_assert_true(g_str_has_prefix(json_array_get_string_element(capped_traceback, 0), "frame 0000 "));
 	g_assert_true(g_str_has_prefix(
-	    json_array_get_string_element(kept, json_array_get_length(kept) - 1),
+	    json_array_get_string_element(capped_traceback, json_array_get_length(capped_traceback) - 1),
 	    "frame 2999 "));
-	for (guint i = 0; i < json_array_get_length(kept); i++) {
-		if (g_str_has_prefix(json_array_get_string_element(kept, i), "… [nbci cut ")) {
+	for (guint i = 0; i < json_array_get_length(capped_traceback); i++) {
+		if (g_str_has_prefix(json_array_get_string_element(capped_traceback, i), "… [nbci cut ")) {
 			note_index = i;
-			note = json_array_get_string_element(kept, i);
+			note = json_array_get_string_element(capped_traceback, i);
 		}
 	}
 	g_assert_nonnull(note);
 	g_assert_cmpuint(note_index, >, 0);
-	g_assert_cmpuint(note_index, <, json_array_get_length(kept) - 1);
-	cut_bytes = (gsize)(n_lines - (json_array_get_length(kept) - 1)) * 1000;
+	g_assert_cmpuint(note_index, <, json_array_get_length(capped_traceback) - 1);
+	cut_bytes = (gsize)(n_lines - (json_array_get_length(capped_traceback) - 1)) * 1000;
 	g_assert_cmpint(nbci_test_note_bytes(note), ==, (gint64)cut_bytes);
 	g_assert_true(g_str_has_suffix(note, "traceback lines]"));
 }
