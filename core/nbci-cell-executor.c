@@ -7,9 +7,10 @@
  * NbciCellExecutor:
  *
  * The extension point that runs code cells: one instance owns one kernel
- * for one notebook. The runner calls start() once, then execute() for
- * each code cell in order, and shutdown() when the notebook is done. All
- * of them block the calling thread.
+ * for one notebook. The runner calls configure() and start() once, then
+ * execute() for each code cell in order, and shutdown() when the notebook
+ * is done. All of them block the calling thread. Several instances may run
+ * at once, each in its own worker thread.
  *
  * Implementations come from plugins, which the host does not trust: the
  * wrappers below report a missing method as an error, make an error for a
