@@ -24,9 +24,9 @@
  *
  * Stream text is collected in a buffer and moved into the stream output
  * when the buffer reaches %NBCI_OUTPUTS_STREAM_CHUNK bytes, when another
- * output arrives, when the cell ends and on nbci_outputs_flush(), so a cell
- * that prints many small pieces costs time linear in the length of its
- * text and no text is held twice. A stream's `text` stays one string while
+ * output arrives, when the cell ends and on nbci_outputs_flush(). A cell
+ * that prints many small pieces therefore costs time linear in the length
+ * of its text, and no text is stored twice. A stream's `text` stays one string while
  * it is short; longer text becomes a list of strings, each at most about
  * one chunk long, which nbformat reads as their concatenation and which
  * nbci_notebook_save() writes as lines.
@@ -324,7 +324,7 @@ nbci_outputs_add_stream(NbciOutputs *self, const gchar *name, const gchar *text)
  * @self: an output collector
  *
  * Moves the stream text collected so far into the running cell's outputs,
- * so that a reader of the outputs array sees all text that arrived. The
+ * so that a reader of the outputs array gets all text that arrived. The
  * stream stays open: more text is still appended to it. The collector
  * does this itself before any other output and at the end of the cell.
  *

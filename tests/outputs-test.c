@@ -425,7 +425,7 @@ nbci_outputs_test_large_piece(void)
 	g_assert_cmpstr(nbci_test_output_text(outputs, 0), ==, expected);
 }
 
-/* A reader of the outputs array sees all text after nbci_outputs_flush(),
+/* A reader of the outputs array gets all text after nbci_outputs_flush(),
  * and the stream goes on afterwards. */
 static void
 nbci_outputs_test_flush_mid_cell(void)
@@ -481,8 +481,9 @@ nbci_outputs_test_flush_every_write(void)
 	"\"metadata\": {}, \"outputs\": [], \"source\": \"print()\"}], \"metadata\": {}, "         \
 	"\"nbformat\": 4, \"nbformat_minor\": 5}"
 
-/* Saves a notebook whose only cell's outputs @fill sets, and returns the
- * saved file's `text` of the first output. */
+/* Saves @notebook, checks the file against nbci_notebook_to_data(), and
+ * returns the saved `text` of the first cell's first output; @saved_data
+ * gets the file's contents. */
 static JsonArray *
 nbci_test_save_stream(NbciNotebook *notebook, gchar **saved_data)
 {
@@ -499,7 +500,7 @@ nbci_test_save_stream(NbciNotebook *notebook, gchar **saved_data)
 	g_assert_no_error(error);
 	g_assert_true(g_file_get_contents(path, &data, NULL, NULL));
 
-	/* the file holds the bytes nbci_notebook_to_data() returns */
+	/* the file contains the bytes nbci_notebook_to_data() returns */
 	expected = nbci_notebook_to_data(notebook, NULL);
 	g_assert_cmpstr(data, ==, expected);
 

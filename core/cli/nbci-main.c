@@ -166,10 +166,10 @@ main(int argc, char **argv)
 {
 #ifdef __GLIBC__
 	/* Kernel messages of megabytes are parsed and freed while the
-	 * notebook's outputs stay. A fixed threshold makes glibc map each such
-	 * buffer on its own and unmap it on free; its default raises the
-	 * threshold after the first large free, and the freed buffers then
-	 * stay in the heap between outputs and count in the resident size. */
+	 * notebook's outputs stay. With a fixed threshold, glibc maps each such
+	 * buffer on its own and unmaps it on free. Its default raises the
+	 * threshold after the first large free, so later buffers come from the
+	 * heap and, once freed, stay resident between the outputs. */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
 	setlocale(LC_ALL, "");
