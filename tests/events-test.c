@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "nbci-private.h"
@@ -603,6 +604,64 @@ nbci_events_test_skipped(void)
 	nbci_test_remove_tree(dir);
 }
 
+/* SIGTERM during a run still ends the event stream with run_finished and
+ * writes a JUnit file in which the interrupted notebook is an error. */
+static void
+nbci_events_test_interrupted(void)
+{
+	g_autofree gchar *dir = nbci_test_copy_fixtures();
+	g_autofree gchar *events_path = g_build_filename(dir, "events.jsonl", NULL);
+	g_autofree gchar *junit = g_build_filename(dir, "junit.xml", NULL);
+	g_autofree gchar *jupyter_path = g_test_build_filename(G_TEST_DIST, "jupyter", NULL);
+	const gchar *argv[] = {g_getenv("NBCI_PROGRAM"),
+			       "run",
+			       "--report=report.json",
+			       "--junit=junit.xml",
+			       "--events=events.jsonl",
+			       "slow/slow.ipynb",
+			       NULL};
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+				      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	g_autofree gchar *text = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonObject *last;
+
+	g_subprocess_launcher_set_cwd(launcher, dir);
+	g_subprocess_launcher_setenv(launcher, "JUPYTER_PATH", jupyter_path, TRUE);
+	process = g_subprocess_launcher_spawnv(launcher, argv, &error);
+	g_assert_no_error(error);
+
+	/* waits for the notebook to start; the test's own timeout ends a hang */
+	for (;;) {
+		g_autofree gchar *partial = NULL;
+
+		if (g_file_get_contents(events_path, &partial, NULL, NULL) &&
+		    strstr(partial, "\"notebook_started\"") != NULL)
+			break;
+		g_usleep(50 * 1000);
+	}
+	g_subprocess_send_signal(process, SIGTERM);
+	g_subprocess_wait(process, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(process));
+	g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 143);
+
+	text = nbci_test_read(dir, "events.jsonl");
+	events = nbci_test_parse_events(text);
+	last = g_ptr_array_index(events, events->len - 1);
+	g_assert_cmpstr(json_object_get_string_member(last, "event"), ==, "run_finished");
+	g_assert_cmpint(
+	    json_object_get_int_member(json_object_get_object_member(last, "counts"), "cancelled"),
+	    ==,
+	    1);
+	nbci_test_assert_junit(junit, "string(//testsuite/@errors)", "1");
+	nbci_test_assert_junit(junit, "string(//testcase/error/@type)", "RunInterrupted");
+	nbci_test_remove_tree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -616,6 +675,7 @@ main(int argc, char **argv)
 	g_test_add_func("/events/bad-options", nbci_events_test_bad_options);
 	g_test_add_func("/events/exit-timeout", nbci_events_test_exit_timeout);
 	g_test_add_func("/events/skipped", nbci_events_test_skipped);
+	g_test_add_func("/events/interrupted", nbci_events_test_interrupted);
 	g_test_add_func("/events/github/annotation", nbci_github_test_annotation);
 	g_test_add_func("/events/github/summary", nbci_github_test_summary);
 	g_test_add_func("/events/progress/plain", nbci_progress_test_plain);
