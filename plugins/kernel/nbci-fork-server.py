@@ -235,8 +235,8 @@ def main():
         print("usage: nbci-fork-server.py CONTROL-FD", file=sys.stderr)
         return 2
 
-    # A terminal's Ctrl-C reaches nbci, which stops the server by closing
-    # the control socket.
+    # nbci stops the server by closing the control socket, so a stray
+    # SIGINT must not end it and its kernels.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=int(sys.argv[1]))
     ForkServer(control).serve()
