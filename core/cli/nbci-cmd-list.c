@@ -258,8 +258,8 @@ nbci_cmd_list(gint argc, gchar **argv)
 	g_option_context_set_summary(context,
 				     _("Prints one line per notebook that `nbci run` would take "
 				       "with the same options: its path, a tab and the kernelspec "
-				       "it would get, or a dash, a tab and the reason it cannot "
-				       "run. Runs no notebook."));
+				       "it would get. A notebook that cannot run gets its path, a "
+				       "tab, a dash, a tab and the reason. Runs no notebook."));
 	g_option_context_set_description(context,
 					 _("Exit status: 0 listed (also when nothing is "
 					   "selected), 2 usage or configuration error, 3 no "
