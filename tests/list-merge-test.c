@@ -178,11 +178,13 @@ nbci_list_test_exclude(void)
 			       "--exclude", "*-*", "notebooks", NULL};
 	const gchar *from_config[] = {"list", "-c", "exclude.yml", NULL};
 	const gchar *empty_glob[] = {"list", "--exclude", "", "notebooks", NULL};
+	const gchar *all_excluded[] = {"list", "--exclude", "*.ipynb", "notebooks", NULL};
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
 	g_autofree gchar *config = g_build_filename(dir, "exclude.yml", NULL);
 	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
 	g_autoptr(NbciListRun) run_config = NULL;
 	g_autoptr(NbciListRun) run_empty = NULL;
+	g_autoptr(NbciListRun) run_all = NULL;
 	g_autoptr(GPtrArray) paths = nbci_list_test_paths(run->out);
 	g_autoptr(GPtrArray) paths_config = NULL;
 	g_autofree gchar *joined = nbci_list_test_join(paths);
@@ -207,6 +209,10 @@ nbci_list_test_exclude(void)
 	g_assert_cmpstr(joined_config,
 			==,
 			"notebooks/a.ipynb notebooks/drafts/d.ipynb notebooks/no-kernel.ipynb");
+
+	run_all = nbci_list_test_run(dir, all_excluded, NULL);
+	g_assert_cmpint(run_all->status, ==, 3);
+	g_assert_nonnull(strstr(run_all->err, "exclude"));
 
 	run_empty = nbci_list_test_run(dir, empty_glob, NULL);
 	g_assert_cmpint(run_empty->status, ==, 2);

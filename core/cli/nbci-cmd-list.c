@@ -137,6 +137,15 @@ nbci_cmd_list_select(NbciRunner *runner,
 			      : NBCI_EXIT_USAGE;
 		return NULL;
 	}
+	if (notebooks->len == 0 && nbci_config_get_strv(config, "exclude")[0] != NULL) {
+		g_set_error_literal(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_NOT_FOUND,
+				    _("no notebook (*.ipynb) found in the folders to search that "
+				      "no exclude glob matches; check --exclude and `exclude`"));
+		*status = NBCI_EXIT_NOTHING_RAN;
+		return NULL;
+	}
 	if (notebooks->len == 0) {
 		g_set_error_literal(error,
 				    NBCI_ERROR,
