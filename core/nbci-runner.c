@@ -1722,12 +1722,22 @@ nbci_runner_end_attempt(NbciRunnerContext *ctx, NbciRunnerJob *job)
 	}
 
 	/* A kernel that was ready but whose turn never came did not run. A
-	 * retry that never ran keeps the failure of the attempt before. */
+	 * retry that fail_fast stopped before it ran keeps the failure of the
+	 * attempt before; one the caller stopped is interrupted. */
 	if (outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED && !job->executed) {
-		if (job->retried_failed && !caller_cancelled)
-			nbci_runner_finish(ctx, job, job->run->outcome);
-		else if (job->retried_failed)
+		g_autoptr(GPtrArray) entries = NULL;
+
+		if (!job->retried_failed)
+			return;
+		entries = g_steal_pointer(&job->run->entries);
+		job->run->entries = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+		if (caller_cancelled) {
 			job->interrupted = TRUE;
+			return;
+		}
+		for (guint i = 0; i < entries->len; i++)
+			nbci_runner_emit_failure(ctx, job, g_ptr_array_index(entries, i), NULL, NULL);
+		nbci_runner_finish(ctx, job, job->run->outcome);
 		return;
 	}
 

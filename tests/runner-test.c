@@ -680,6 +680,40 @@ nbci_runner_test_fail_fast(void)
 }
 
 static void
+nbci_runner_test_fail_fast_after_retries(void)
+{
+	g_autofree gchar *dir = nbci_test_make_dir();
+	/* a fails once, then passes on its retry, so fail_fast stops nothing */
+	const NbciTestCell cells_a[] = {
+	    {"import os\n"
+	     "if not os.path.exists('attempted'):\n"
+	     "    open('attempted', 'w').close()\n"
+	     "    raise RuntimeError('first attempt fails')\n"},
+	    {NULL},
+	};
+	const NbciTestCell cells_b[] = {{"x = 1"}, {NULL}};
+	g_autofree gchar *path_a = nbci_test_write_notebook(dir, "a.ipynb", NULL, cells_a);
+	g_autofree gchar *path_b = nbci_test_write_notebook(dir, "b.ipynb", NULL, cells_b);
+	gchar *paths[] = {path_a, path_b, NULL};
+	g_autoptr(NbciConfig) config = nbci_test_config_new(1);
+	g_autoptr(NbciRunner) runner = NULL;
+	g_autoptr(GPtrArray) notebooks = nbci_test_paths_new(paths);
+	g_autoptr(GError) error = NULL;
+
+	nbci_config_set_boolean(config, "fail_fast", TRUE);
+	nbci_config_set_int(config, "retries", 1);
+	runner = nbci_test_runner_new(config);
+	g_assert_true(nbci_runner_run(runner, notebooks, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_false(nbci_runner_get_stopped_by_fail_fast(runner));
+	g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_PASSED), ==, 2);
+	g_assert_true(nbci_notebook_run_get_passed_on_retry(
+	    g_ptr_array_index(nbci_runner_get_runs(runner), 0)));
+	g_assert_cmpuint(nbci_report_get_n_entries(nbci_runner_get_report(runner)), ==, 0);
+	nbci_test_remove_tree(dir);
+}
+
+static void
 nbci_runner_test_allow_errors(gboolean by_metadata)
 {
 	g_autofree gchar *dir = nbci_test_make_dir();
@@ -911,7 +945,8 @@ main(int argc, char **argv)
 	g_test_add_func("/runner/parallel/cancel-stops-every-kernel",
 			nbci_runner_test_cancel_stops_every_kernel);
 	g_test_add_func("/runner/retries/pass-on-retry", nbci_runner_test_retry_passes);
-	g_test_add_func("/runner/fail-fast", nbci_runner_test_fail_fast);
+	g_test_add_func("/runner/fail-fast/stops-running", nbci_runner_test_fail_fast);
+	g_test_add_func("/runner/fail-fast/after-retries", nbci_runner_test_fail_fast_after_retries);
 	g_test_add_func("/runner/allow-errors/option", nbci_runner_test_allow_errors_option);
 	g_test_add_func("/runner/allow-errors/metadata", nbci_runner_test_allow_errors_metadata);
 	g_test_add_func("/runner/raises-exception/not-raising",
