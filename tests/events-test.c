@@ -418,6 +418,31 @@ nbci_github_test_summary(void)
 	g_assert_null(strstr(text, NBCI_TEST_SECRET));
 }
 
+/* A path with the property separators of workflow commands is escaped in
+ * the file and title properties; without GITHUB_WORKSPACE the path is the
+ * one the report shows, and without GITHUB_STEP_SUMMARY no summary is
+ * written. */
+static void
+nbci_github_test_escape_path(void)
+{
+	g_autofree gchar *dir = nbci_test_copy_fixtures();
+	g_autofree gchar *source = g_build_filename(dir, "sub", "fail.ipynb", NULL);
+	g_autofree gchar *target = g_build_filename(dir, "sub", "odd,name:1.ipynb", NULL);
+	const gchar *args[] = {"run", "--report=report.json", "sub/odd,name:1.ipynb", NULL};
+	const gchar *env[] = {"GITHUB_ACTIONS", "true", NULL};
+	g_autoptr(NbciTestRun) run = NULL;
+
+	g_assert_cmpint(g_rename(source, target), ==, 0);
+	run = nbci_test_run(dir, args, env, FALSE);
+
+	g_assert_cmpint(run->status, ==, 1);
+	g_assert_nonnull(strstr(run->out,
+				"\n::error file=sub/odd%2Cname%3A1.ipynb,line=19,title=ValueError in "
+				"cell 2 of sub/odd%2Cname%3A1.ipynb::ValueError: 100%25 bad: a,b%0A"));
+	g_assert_null(strstr(run->err, "GITHUB_STEP_SUMMARY"));
+	nbci_test_remove_tree(dir);
+}
+
 /* Without a terminal, each finished notebook gets one line and nothing
  * is redrawn. */
 static void
@@ -678,6 +703,7 @@ main(int argc, char **argv)
 	g_test_add_func("/events/interrupted", nbci_events_test_interrupted);
 	g_test_add_func("/events/github/annotation", nbci_github_test_annotation);
 	g_test_add_func("/events/github/summary", nbci_github_test_summary);
+	g_test_add_func("/events/github/escape-path", nbci_github_test_escape_path);
 	g_test_add_func("/events/progress/plain", nbci_progress_test_plain);
 	g_test_add_func("/events/progress/terminal", nbci_progress_test_terminal);
 	g_test_add_func("/events/progress/color-auto", nbci_progress_test_color_auto);
