@@ -240,6 +240,9 @@ nbci_github_cell_failed_cb(NbciRunner *runner,
 	if (line > 0)
 		g_string_append_printf(command, ",line=%u", line);
 	g_string_append_printf(command, ",title=%s::%s\n", escaped_title, escaped_message);
+
+	/* With --events - the console is stderr, where GitHub's runner also
+	 * reads workflow commands. */
 	nbci_console_print("%s", command->str);
 }
 
