@@ -3,19 +3,25 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Checks the CI examples in data/ci without a CI system or Docker: each
-# YAML file passes yamllint --strict and has the keys its CI system needs.
-# Every nbci command line in them and in the Dockerfiles uses a command
-# and long options that the built nbci has. Every -D option of the
-# Dockerfile exists in meson_options.txt, and every Debian package it
+# YAML file passes yamllint --strict and has the keys its CI system needs
+# (shard jobs, JUnit published the CI's way, a final job that alone gets
+# the secrets and runs nbci merge before nbci notify). Every nbci command
+# line in them and in the Dockerfiles uses a command and options that the
+# built nbci has, and --shard values that it accepts. Each pipeline is
+# then played here by ci-lint-pipelines.py: shards on real notebooks,
+# merge, and a notification to a webhook on 127.0.0.1. Every -D option of
+# the Dockerfile exists in meson_options.txt, and every Debian package it
 # installs exists in the apt lists. Prints TAP.
 #
-# Usage: ci-lint-test.sh FILE...; NBCI_PROGRAM names the built nbci and
-# G_TEST_SRCDIR the tests folder.
+# Usage: ci-lint-test.sh FILE...; NBCI_PROGRAM names the built nbci,
+# NBCI_PLUGIN_PATH its kernel and slack plugins, and G_TEST_SRCDIR the
+# tests folder.
 set -u
 
 program=${NBCI_PROGRAM:?NBCI_PROGRAM must name the built nbci}
 srcdir=${G_TEST_SRCDIR:?G_TEST_SRCDIR must name the tests folder}
 python=/usr/bin/python3
+helper=$srcdir/ci-lint-pipelines.py
 
 tests=0
 failures=0
@@ -44,24 +50,21 @@ skip()
 	echo "ok $tests - $1 # SKIP $2"
 }
 
-# Prints the nbci command lines of FILE outside comments, one per line:
-# from "nbci" up to the end of the line or a shell separator.
-nbci_command_lines()
-{
-	grep -v '^[[:space:]]*#' "$1" |
-		grep -oE '(^|[^[:alnum:]_./-])nbci [a-z]+[^;&|#]*' |
-		sed -E 's/^[^n]*nbci /nbci /; s/[[:space:]\\]+$//'
-}
-
 # Checks that every nbci command line of FILE names a command of the built
-# nbci and only long options that its --help lists.
+# nbci and only options that its --help lists, long and short, and that
+# every --shard value is one that nbci accepts.
 check_nbci_commands()
 {
-	local file=$1 name help
-	local line command option found=0 problems=()
+	local file=$1 name help lines
+	local line command option found=0 problems=() rejected=()
 	name=$(basename "$file")
 
+	if ! lines=$("$python" "$helper" commands "$file" 2>&1); then
+		fail "$name uses existing nbci options" "$lines"
+		return
+	fi
 	while IFS= read -r line; do
+		[ -n "$line" ] || continue
 		found=$((found + 1))
 		command=$(awk '{ print $2 }' <<<"$line")
 		if ! help=$(LC_ALL=C "$program" "$command" --help 2>/dev/null); then
@@ -73,7 +76,14 @@ check_nbci_commands()
 				problems+=("nbci $command has no option $option: $line")
 			fi
 		done
-	done < <(nbci_command_lines "$file")
+		for option in $(grep -oE '(^| )-[[:alpha:]]( |$)' <<<"$line"); do
+			if ! grep -qE "^ +$option, --" <<<"$help"; then
+				problems+=("nbci $command has no option $option: $line")
+			fi
+		done
+		mapfile -t rejected < <(check_shard_values "$line")
+		problems+=("${rejected[@]}")
+	done <<<"$lines"
 
 	if ((found == 0)); then
 		fail "$name runs nbci" "no nbci command line found"
@@ -84,62 +94,59 @@ check_nbci_commands()
 	fi
 }
 
-# Checks the keys each CI system needs, with PyYAML (a dependency of
-# yamllint).
+# Prints a line for each --shard value of LINE that `nbci list` rejects
+# with status 2. GitHub's ${{ matrix.shard }} stands for each K from 1 to N.
+check_shard_values()
+{
+	local line=${1//'${{ matrix.shard }}'/MATRIX_SHARD} index total k status empty
+	local pattern='--shard[ =]"?([^ "/]+)/([^ "]+)'
+
+	[[ $line =~ $pattern ]] || return 0
+	index=${BASH_REMATCH[1]}
+	total=${BASH_REMATCH[2]}
+	if [[ $index == MATRIX_SHARD && $total =~ ^[0-9]+$ ]] && ((total > 0)); then
+		index=$(seq 1 "$total")
+	fi
+	empty=$(mktemp -d)
+	for k in $index; do
+		"$program" list --shard "$k/$total" "$empty" >/dev/null 2>&1
+		status=$?
+		if ((status == 2)); then
+			echo "nbci list rejects --shard $k/$total: $1"
+		fi
+	done
+	rmdir "$empty"
+}
+
+# Checks the keys and jobs each CI system needs: shard jobs with the CI's
+# parallelism, JUnit published its way, and a final job that alone gets
+# the secrets and merges before it notifies.
 check_structure()
 {
 	local file=$1 name output lines
 	name=$(basename "$file")
 
-	if output=$("$python" - "$file" 2>&1 <<'PYTHON'
-import sys
-import yaml
-
-path = sys.argv[1]
-with open(path, encoding="utf-8") as stream:
-    doc = yaml.safe_load(stream)
-
-
-def need(condition, message):
-    if not condition:
-        sys.exit(message)
-
-
-if path.endswith("semaphore.yml"):
-    need(doc.get("version") == "v1.0", "version must be v1.0")
-    containers = doc["agent"]["containers"]
-    need(containers[0].get("name") and containers[0].get("image"),
-         "the first container needs a name and an image")
-    for block in doc["blocks"]:
-        for job in block["task"]["jobs"]:
-            need(job.get("name") and job.get("commands"), "every job needs a name and commands")
-        need(block["task"]["epilogue"]["always"]["commands"], "the epilogue pushes the report")
-    after = doc["after_pipeline"]["task"]
-    need(after["jobs"][0]["commands"], "after_pipeline needs a job")
-    need(after["secrets"][0]["name"] == "nbci-notifiers", "after_pipeline gets the secret")
-elif path.endswith("github-actions.yml"):
-    # YAML 1.1, which PyYAML reads, makes the key "on" the boolean true.
-    need("on" in doc or True in doc, "a workflow needs on:")
-    for name, job in doc["jobs"].items():
-        need(job.get("runs-on") and job.get("steps"), f"job {name} needs runs-on and steps")
-    need(doc["jobs"]["notify"]["if"] == "always()", "notify must run after a failed run")
-elif path.endswith("gitlab-ci.yml"):
-    stages = doc["stages"]
-    for name, job in doc.items():
-        if name == "stages":
-            continue
-        need(job.get("script"), f"job {name} needs a script")
-        need(job.get("stage") in stages, f"job {name} has an unknown stage")
-    need(doc["notify"]["when"] == "always", "notify must run after a failed run")
-    need(doc["notebooks"]["artifacts"]["when"] == "always", "the report must be kept on failure")
-else:
-    sys.exit(f"no structure check for {path}")
-PYTHON
-	); then
+	if output=$("$python" "$helper" structure "$file" 2>&1); then
 		pass "$name has the keys its CI system needs"
 	else
 		mapfile -t lines <<<"$output"
 		fail "$name has the keys its CI system needs" "${lines[@]}"
+	fi
+}
+
+# Plays the pipeline on this machine: its shard jobs run real notebooks on
+# ipykernel with the CI's shard variables, and its final job merges and
+# notifies a webhook on 127.0.0.1.
+check_pipeline_run()
+{
+	local file=$1 name output lines
+	name=$(basename "$file")
+
+	if output=$("$python" "$helper" run "$file" 2>&1); then
+		pass "$name runs every notebook once and notifies"
+	else
+		mapfile -t lines <<<"$output"
+		fail "$name runs every notebook once and notifies" "${lines[@]}"
 	fi
 }
 
@@ -164,17 +171,20 @@ check_meson_options()
 # Dockerfile exist, when this machine has apt lists to look them up in.
 check_packages()
 {
-	local file=$1 name package problems=()
+	local file=$1 name package packages found problems=()
 	name=$(basename "$file")
 
 	if ! command -v apt-cache >/dev/null || ! apt-cache show --no-all-versions bash >/dev/null 2>&1; then
 		skip "$name installs existing Debian packages" "no apt lists on this machine"
 		return
 	fi
-	for package in $(sed -n '/apt-get install/,/rm -rf/p' "$file" |
-		grep -oE '^ +[a-z0-9][a-z0-9.+-]+ *\\?$' | tr -d ' \\'); do
-		apt-cache show --no-all-versions "$package" >/dev/null 2>&1 ||
-			problems+=("no Debian package $package")
+	packages=$(sed -n '/apt-get install/,/rm -rf/p' "$file" |
+		grep -oE '^ +[a-z0-9][a-z0-9.+-]+ *\\?$' | tr -d ' \\')
+	# One apt-cache call, which takes a second or more: it prints the
+	# packages that exist and fails on the others.
+	found=$(apt-cache show --no-all-versions $packages 2>/dev/null | sed -n 's/^Package: //p')
+	for package in $packages; do
+		grep -qxF "$package" <<<"$found" || problems+=("no Debian package $package")
 	done
 	if ((${#problems[@]} > 0)); then
 		fail "$name installs existing Debian packages" "${problems[@]}"
@@ -204,11 +214,14 @@ for file in "$@"; do
 				fail "$name passes yamllint" "${lines[@]}"
 			fi
 			check_structure "$file"
+			check_nbci_commands "$file"
+			check_pipeline_run "$file"
 		else
 			skip "$name passes yamllint" "yamllint is not installed (Debian: yamllint)"
 			skip "$name has the keys its CI system needs" "PyYAML comes with yamllint"
+			skip "$name uses existing nbci options" "PyYAML comes with yamllint"
+			skip "$name runs every notebook once and notifies" "PyYAML comes with yamllint"
 		fi
-		check_nbci_commands "$file"
 		;;
 	Dockerfile)
 		check_nbci_commands "$file"
