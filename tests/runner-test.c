@@ -13,6 +13,7 @@
 
 #include <glib/gstdio.h>
 
+#include "nbci-cache-private.h"
 #include "nbci-private.h"
 
 /* A value in every kernel's environment (passed through `env`), so that
@@ -856,6 +857,54 @@ nbci_runner_test_timeout_sources(void)
 }
 
 static void
+nbci_runner_test_cache_skips_passed(void)
+{
+	g_autofree gchar *dir = nbci_test_make_dir();
+	g_autofree gchar *cache_path = g_build_filename(dir, "cache.json", NULL);
+	const NbciTestCell cells_pass[] = {{"x = 1"}, {NULL}};
+	const NbciTestCell cells_fail[] = {{"raise ValueError('fails')"}, {NULL}};
+	g_autofree gchar *path_a = nbci_test_write_notebook(dir, "a.ipynb", NULL, cells_pass);
+	g_autofree gchar *path_b = nbci_test_write_notebook(dir, "b.ipynb", NULL, cells_fail);
+	gchar *paths[] = {path_a, path_b, NULL};
+	g_autoptr(NbciConfig) config = nbci_test_config_new(2);
+	g_autoptr(GPtrArray) notebooks = nbci_test_paths_new(paths);
+	g_autoptr(GError) error = NULL;
+
+	for (guint round = 0; round < 2; round++) {
+		g_autoptr(NbciCache) cache = nbci_cache_new(cache_path, NULL, &error);
+		g_autoptr(NbciRunner) runner = nbci_test_runner_new(config);
+		NbciNotebookRun *run_a;
+		NbciNotebookRun *run_b;
+
+		g_assert_no_error(error);
+		nbci_runner_set_cache(runner, cache);
+		g_assert_true(nbci_runner_run(runner, notebooks, NULL, &error));
+		g_assert_no_error(error);
+		g_assert_true(nbci_cache_save(cache, &error));
+		g_assert_no_error(error);
+
+		/* the second round skips a, which passed; b failed, so it runs */
+		run_a = g_ptr_array_index(nbci_runner_get_runs(runner), 0);
+		run_b = g_ptr_array_index(nbci_runner_get_runs(runner), 1);
+		g_assert_cmpint(nbci_notebook_run_get_outcome(run_b), ==, NBCI_NOTEBOOK_OUTCOME_FAILED);
+		g_assert_cmpuint(nbci_report_get_n_entries(nbci_runner_get_report(runner)), ==, 1);
+		if (round == 0) {
+			g_assert_cmpint(nbci_notebook_run_get_outcome(run_a),
+					==,
+					NBCI_NOTEBOOK_OUTCOME_PASSED);
+			g_assert_null(nbci_notebook_run_get_skip_reason(run_a));
+			continue;
+		}
+		g_assert_cmpint(nbci_notebook_run_get_outcome(run_a), ==, NBCI_NOTEBOOK_OUTCOME_SKIPPED);
+		g_assert_cmpuint(nbci_notebook_run_get_attempts(run_a), ==, 0);
+		g_assert_nonnull(strstr(nbci_notebook_run_get_skip_reason(run_a), "unchanged"));
+		g_assert_nonnull(strstr(nbci_notebook_run_get_skip_reason(run_a), cache_path));
+		g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_SKIPPED), ==, 1);
+	}
+	nbci_test_remove_tree(dir);
+}
+
+static void
 nbci_runner_test_env_reaches_kernel(void)
 {
 	g_autofree gchar *dir = nbci_test_make_dir();
@@ -952,6 +1001,7 @@ main(int argc, char **argv)
 	g_test_add_func("/runner/raises-exception/not-raising",
 			nbci_runner_test_raises_exception_not_raising);
 	g_test_add_func("/runner/timeout/sources", nbci_runner_test_timeout_sources);
+	g_test_add_func("/runner/cache/skips-passed", nbci_runner_test_cache_skips_passed);
 	g_test_add_func("/runner/env/reaches-kernel", nbci_runner_test_env_reaches_kernel);
 	g_test_add_func("/runner/env/invalid", nbci_runner_test_env_invalid);
 	status = g_test_run();
