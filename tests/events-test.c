@@ -687,6 +687,30 @@ nbci_events_test_interrupted(void)
 	nbci_test_remove_tree(dir);
 }
 
+/* A shard with no notebook still writes a JUnit file with no test case,
+ * and the event stream's file exists with no event. */
+static void
+nbci_events_test_empty_shard(void)
+{
+	g_autofree gchar *dir = nbci_test_copy_fixtures();
+	g_autofree gchar *junit = g_build_filename(dir, "junit.xml", NULL);
+	const gchar *args[] = {"run",
+			       "--report=report.json",
+			       "--junit=junit.xml",
+			       "--events=events.jsonl",
+			       "--shard=2/2",
+			       "pass.ipynb",
+			       NULL};
+	g_autoptr(NbciTestRun) run = nbci_test_run(dir, args, NULL, FALSE);
+	g_autofree gchar *events = NULL;
+
+	g_assert_cmpint(run->status, ==, 0);
+	nbci_test_assert_junit(junit, "string(//testsuite/@tests)", "0");
+	events = nbci_test_read(dir, "events.jsonl");
+	g_assert_cmpstr(events, ==, "");
+	nbci_test_remove_tree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -701,6 +725,7 @@ main(int argc, char **argv)
 	g_test_add_func("/events/exit-timeout", nbci_events_test_exit_timeout);
 	g_test_add_func("/events/skipped", nbci_events_test_skipped);
 	g_test_add_func("/events/interrupted", nbci_events_test_interrupted);
+	g_test_add_func("/events/empty-shard", nbci_events_test_empty_shard);
 	g_test_add_func("/events/github/annotation", nbci_github_test_annotation);
 	g_test_add_func("/events/github/summary", nbci_github_test_summary);
 	g_test_add_func("/events/github/escape-path", nbci_github_test_escape_path);

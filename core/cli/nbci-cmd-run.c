@@ -834,8 +834,12 @@ nbci_cmd_run(gint argc, gchar **argv)
 	    nbci_cmd_list_select(runner, config, cancellable, &empty_message, &status, &error);
 	if (notebooks == NULL)
 		return nbci_cli_fail(error, status);
-	if (notebooks->len == 0)
+	if (notebooks->len == 0) {
+		/* an empty JUnit file, so that a CI step that reads it finds one */
+		if (!nbci_reports_finish(reports, runner, &error))
+			return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 		return nbci_cmd_list_finish_empty(runner, config, empty_message);
+	}
 	if (cache != NULL)
 		nbci_runner_set_cache(runner, cache);
 
