@@ -324,6 +324,36 @@ test_kernel_fork_disabled(void)
 }
 
 static void
+test_kernel_fork_fallback(void)
+{
+	g_autofree gchar *broken_dir = g_test_build_filename(G_TEST_DIST, "fork-server-broken", NULL);
+	g_autofree gchar *plugin_path = g_strdup(g_getenv("NBCI_PLUGIN_PATH"));
+	g_autoptr(TestKernel) kernel = NULL;
+	g_autofree gchar *text = NULL;
+	GPid pid;
+
+	/* The broken script comes first on the plugin path. */
+	g_assert_true(g_setenv("NBCI_PLUGIN_PATH", broken_dir, TRUE));
+	g_test_expect_message("nbci-kernel",
+			      G_LOG_LEVEL_INFO,
+			      "failed to start the fork server for kernel python3, spawning it "
+			      "instead: *broken fork server: No module named 'ipykernel'*");
+	kernel = test_kernel_start("fallback", TRUE);
+	g_test_assert_expected_messages();
+	if (plugin_path != NULL)
+		g_assert_true(g_setenv("NBCI_PLUGIN_PATH", plugin_path, TRUE));
+	else
+		g_unsetenv("NBCI_PLUGIN_PATH");
+
+	/* The kernel was spawned as this process's child, and it works. */
+	g_assert_false(nbci_kernel_executor_get_forked(NBCI_KERNEL_EXECUTOR(kernel->executor)));
+	pid = nbci_kernel_executor_get_pid(NBCI_KERNEL_EXECUTOR(kernel->executor));
+	g_assert_cmpint(test_get_parent_pid(pid), ==, getpid());
+	text = test_kernel_print(kernel, "__import__('os').environ['NBCI_TEST_NOTEBOOK']");
+	g_assert_cmpstr(text, ==, "fallback");
+}
+
+static void
 test_kernel_fork_server_stops(void)
 {
 	g_autoptr(TestKernel) kernel = test_kernel_start("lingering", TRUE);
@@ -574,6 +604,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/kernel-fork/os-exit", test_kernel_fork_os_exit);
 	g_test_add_func("/kernel-fork/signal-exit", test_kernel_fork_signal_exit);
 	g_test_add_func("/kernel-fork/disabled", test_kernel_fork_disabled);
+	g_test_add_func("/kernel-fork/fallback", test_kernel_fork_fallback);
 	g_test_add_func("/kernel-fork/server-stops", test_kernel_fork_server_stops);
 	g_test_add_func("/kernel-fork/sigterm-cleanup", test_kernel_fork_sigterm_cleanup);
 	g_test_add_func("/kernel-fork/cli-option", test_kernel_fork_cli_option);
