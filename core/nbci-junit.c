@@ -259,7 +259,7 @@ nbci_junit_set_counts(NbciJunitElement *parent, GPtrArray *testcases)
 	nbci_junit_element_set_seconds(parent, "time", seconds);
 }
 
-/* Builds the <testsuites> root around one <testsuite> that holds
+/* Builds the <testsuites> root around one <testsuite> that contains
  * @testcases, which stay owned by the caller. */
 static gchar *
 nbci_junit_build_document(const gchar *suite, const gchar *timestamp, GPtrArray *testcases)
