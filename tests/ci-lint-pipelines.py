@@ -62,7 +62,7 @@ def load(path):
 
 
 def script_strings(node, key=None):
-    """Yield the shell text under the keys that hold commands."""
+    """Yield the shell text under the keys that contain commands."""
     if isinstance(node, dict):
         for name, value in node.items():
             yield from script_strings(value, name)
@@ -207,8 +207,8 @@ def structure_github(doc, problems):
             action = step.get("uses", "")
             problems.need(not action or action.startswith("actions/"),
                           f"job {name} uses the third-party action {action}")
-            if name != "notify":
-                check_no_secrets(problems, step, f"job {name}")
+        if name != "notify":
+            check_no_secrets(problems, job, f"job {name}")
 
     notebooks = jobs["notebooks"]
     strategy = notebooks.get("strategy", {})
