@@ -372,6 +372,10 @@ nbci_fork_server_start(const gchar *python,
 	g_subprocess_launcher_take_fd(launcher, fds[1], 3);
 	g_subprocess_launcher_set_child_setup(launcher, nbci_fork_server_child_setup, NULL, NULL);
 	self->process = g_subprocess_launcher_spawn(launcher, error, python, script, "3", NULL);
+
+	/* The launcher closes its copy of the server's end, so that the
+	 * control socket reaches end of file when the server exits. */
+	g_clear_object(&launcher);
 	if (self->process == NULL) {
 		nbci_fork_server_free(self);
 		return NULL;
