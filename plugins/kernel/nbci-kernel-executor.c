@@ -45,6 +45,10 @@
 /* Maximum wait between two checks that the kernel process is alive. */
 #define NBCI_KERNEL_EXECUTOR_POLL_TICK_MS 100
 
+/* How soon ZeroMQ connects again to a port the kernel has not bound yet;
+ * its default, 100 ms, delays a forked kernel's first reply. */
+#define NBCI_KERNEL_EXECUTOR_RECONNECT_MS 10
+
 /* kernel_info_request is re-sent this often until a kernel_info_reply arrives. */
 #define NBCI_KERNEL_EXECUTOR_KERNEL_INFO_RESEND_MS 1000
 
@@ -804,6 +808,7 @@ nbci_kernel_executor_connect_socket(NbciKernelExecutor *self,
 	void *socket = zmq_socket(context, type);
 	g_autofree gchar *endpoint = g_strdup_printf("tcp://127.0.0.1:%u", port);
 	gint linger = 0;
+	gint reconnect_ms = NBCI_KERNEL_EXECUTOR_RECONNECT_MS;
 
 	if (socket == NULL) {
 		g_set_error(error,
@@ -814,6 +819,7 @@ nbci_kernel_executor_connect_socket(NbciKernelExecutor *self,
 		return NULL;
 	}
 	zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(socket, ZMQ_RECONNECT_IVL, &reconnect_ms, sizeof(reconnect_ms));
 	if (routing_id != NULL)
 		zmq_setsockopt(socket, ZMQ_ROUTING_ID, routing_id, strlen(routing_id));
 	if (type == ZMQ_SUB)
