@@ -852,8 +852,8 @@ nbci_runner_check_env_assignment(const gchar *option, const gchar *assignment, G
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
-			    _("%s: refusing to pass %s to the kernel: it is one of nbci's own "
-			      "secrets, which never reach a notebook"),
+			    _("%s: %s is one of nbci's own secrets, which never reach a "
+			      "notebook, so it cannot be set for the kernel"),
 			    option,
 			    name);
 		return FALSE;
