@@ -499,8 +499,10 @@ test_find_marked_processes(const gchar *marker)
 	return pids;
 }
 
+/* Stops nbci with @signum while a cell runs on a forked kernel, and checks
+ * that neither the fork server nor the kernel outlives it. */
 static void
-test_kernel_fork_sigterm_cleanup(void)
+test_kernel_fork_stop_nbci(gint signum)
 {
 	g_autofree gchar *dir = g_dir_make_tmp("nbci-test-fork-cli-XXXXXX", NULL);
 	g_autofree gchar *marker = g_uuid_string_random();
@@ -530,11 +532,16 @@ test_kernel_fork_sigterm_cleanup(void)
 
 	/* Let the cell start, then stop nbci as a CI runner cancels a job. */
 	g_usleep(500 * 1000);
-	g_subprocess_send_signal(nbci, SIGTERM);
+	g_subprocess_send_signal(nbci, signum);
 	g_assert_true(g_subprocess_wait(nbci, NULL, &error));
 	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(nbci));
-	g_assert_cmpint(g_subprocess_get_exit_status(nbci), ==, 143);
+	if (signum == SIGTERM) {
+		g_assert_true(g_subprocess_get_if_exited(nbci));
+		g_assert_cmpint(g_subprocess_get_exit_status(nbci), ==, 143);
+	} else {
+		g_assert_true(g_subprocess_get_if_signaled(nbci));
+		g_assert_cmpint(g_subprocess_get_term_sig(nbci), ==, signum);
+	}
 
 	deadline = g_get_monotonic_time() + TEST_GONE_TIMEOUT_MS * 1000;
 	do {
@@ -549,6 +556,20 @@ test_kernel_fork_sigterm_cleanup(void)
 	g_unlink(report);
 	g_assert_cmpint(g_unlink(notebook), ==, 0);
 	g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
+static void
+test_kernel_fork_sigterm_cleanup(void)
+{
+	test_kernel_fork_stop_nbci(SIGTERM);
+}
+
+/* nbci gets no chance to clean up, so the fork server ends its kernels
+ * when its control socket reaches end of file. */
+static void
+test_kernel_fork_sigkill_cleanup(void)
+{
+	test_kernel_fork_stop_nbci(SIGKILL);
 }
 
 /* Runs a notebook that passes only when its kernel is nbci's own child,
@@ -607,6 +628,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/kernel-fork/fallback", test_kernel_fork_fallback);
 	g_test_add_func("/kernel-fork/server-stops", test_kernel_fork_server_stops);
 	g_test_add_func("/kernel-fork/sigterm-cleanup", test_kernel_fork_sigterm_cleanup);
+	g_test_add_func("/kernel-fork/sigkill-cleanup", test_kernel_fork_sigkill_cleanup);
 	g_test_add_func("/kernel-fork/cli-option", test_kernel_fork_cli_option);
 
 	return g_test_run();
