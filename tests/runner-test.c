@@ -214,11 +214,19 @@ nbci_test_notebook_started_cb(NbciRunner *runner, NbciNotebookRun *run, NbciTest
 	g_ptr_array_add(signals->started, g_strdup(nbci_notebook_run_get_notebook(run)));
 }
 
+/* Also writes "finished-NAME" into the working directory, the notebooks'
+ * folder, so that a notebook can wait until another one has finished. */
 static void
 nbci_test_notebook_finished_cb(NbciRunner *runner, NbciNotebookRun *run, NbciTestSignals *signals)
 {
+	g_autofree gchar *base = g_path_get_basename(nbci_notebook_run_get_notebook(run));
+	g_autofree gchar *marker = g_strdup_printf("finished-%s", base);
+	g_autoptr(GError) error = NULL;
+
 	g_assert_true(g_thread_self() == signals->thread);
 	g_ptr_array_add(signals->finished, g_strdup(nbci_notebook_run_get_notebook(run)));
+	g_file_set_contents(marker, "", 0, &error);
+	g_assert_no_error(error);
 }
 
 static void
@@ -340,15 +348,12 @@ static void
 nbci_runner_test_parallel_listed_order(void)
 {
 	g_autofree gchar *dir = nbci_test_make_dir();
-	/* a waits until b has finished its cell, so b finishes first */
+	/* a waits until the runner has finished b, so b finishes first */
 	const NbciTestCell cells_a[] = {
-	    {NBCI_TEST_WAIT_FOR("b-done") "raise ValueError('a fails')"},
+	    {NBCI_TEST_WAIT_FOR("finished-b.ipynb") "raise ValueError('a fails')"},
 	    {NULL},
 	};
-	const NbciTestCell cells_b[] = {
-	    {"open('b-done', 'w').close()\nraise KeyError('b fails')"},
-	    {NULL},
-	};
+	const NbciTestCell cells_b[] = {{"raise KeyError('b fails')"}, {NULL}};
 	const NbciTestCell cells_c[] = {{"x = 1"}, {NULL}};
 	g_autofree gchar *path_a = nbci_test_write_notebook(dir, "a.ipynb", NULL, cells_a);
 	g_autofree gchar *path_b = nbci_test_write_notebook(dir, "b.ipynb", NULL, cells_b);
