@@ -891,8 +891,12 @@ nbci_parameters_check_python_name(const gchar *name, GError **error)
 static void
 nbci_parameters_python_append_string(GString *out, const gchar *text)
 {
+	/* json-glib stores strings set by callers unchecked, and the loop
+	 * below would step past the end of a truncated UTF-8 sequence */
+	g_autofree gchar *valid = g_utf8_make_valid(text, -1);
+
 	g_string_append_c(out, '"');
-	for (const gchar *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+	for (const gchar *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
 		switch (c) {

@@ -291,6 +291,21 @@ nbci_parameters_test_python_source(void)
 			"missing = None\n");
 }
 
+/* A string set without a UTF-8 check is written with U+FFFD in place of
+ * the invalid bytes, never read past its end. */
+static void
+nbci_parameters_test_python_invalid_utf8(void)
+{
+	g_autoptr(JsonObject) params = json_object_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *source = NULL;
+
+	json_object_set_string_member(params, "text", "ab\xe5");
+	source = nbci_parameters_to_python(params, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(source, ==, "# Parameters\ntext = \"ab\xef\xbf\xbd\"\n");
+}
+
 /* Compares the name check with Python's str.isidentifier(), keywords and
  * NFKC normalization. */
 static void
@@ -960,6 +975,8 @@ main(int argc, char **argv)
 	g_test_add_func("/parameters/python/round-trip", nbci_parameters_test_python_round_trip);
 	g_test_add_func("/parameters/python/source", nbci_parameters_test_python_source);
 	g_test_add_func("/parameters/python/names", nbci_parameters_test_python_names);
+	g_test_add_func("/parameters/python/invalid-utf8",
+			nbci_parameters_test_python_invalid_utf8);
 	g_test_add_func("/parameters/yaml/pyyaml", nbci_parameters_test_yaml_pyyaml);
 	g_test_add_func("/parameters/yaml/values", nbci_parameters_test_yaml_values);
 	g_test_add_func("/parameters/yaml/empty", nbci_parameters_test_yaml_empty);
