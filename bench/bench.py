@@ -17,6 +17,7 @@ import ctypes
 import json
 import os
 import re
+import resource
 import select
 import shutil
 import signal
@@ -478,7 +479,7 @@ def print_tables(context, sets, tools, records, timings, startups, out):
             rows[tool] = {key: median([record[key] for record in mine])
                           for key in ("wall_s", "tree_cpu_s", "runner_cpu_s", "kernel_cpu_s",
                                       "runner_peak_rss_kib", "tree_peak_pss_kib", "passed", "failed",
-                                      "left_behind")}
+                                      "left_behind", "load_before")}
             rows[tool]["largest_executed_bytes"] = max(record.get("largest_executed_bytes", 0) for record in mine)
         compute, largest_compute = kernel_compute(timings, set_name, notebooks)
         # No schedule beats the total work spread over the jobs, nor the
@@ -493,8 +494,8 @@ def print_tables(context, sets, tools, records, timings, startups, out):
         base = rows.get("nbci", {})
         print(f"\n### {set_name}: {len(notebooks)} notebook(s)\n", file=out)
         print("| tool | wall s | × | CPU s, tree | × | CPU s, runner | × | peak RSS MiB, runner | × "
-              "| peak PSS MiB, tree | × | passed / failed |", file=out)
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|", file=out)
+              "| peak PSS MiB, tree | × | passed / failed | load |", file=out)
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|", file=out)
         for tool, row in rows.items():
             cells = [TOOLS[tool][0]]
             for key, scale in (("wall_s", 1), ("tree_cpu_s", 1), ("runner_cpu_s", 1),
@@ -503,6 +504,7 @@ def print_tables(context, sets, tools, records, timings, startups, out):
                 cells.append(format_ratio(row[key], base.get(key)))
             left = f", {row['left_behind']:g} outlived the tool" if row["left_behind"] else ""
             cells.append(f"{row['passed']:g} / {row['failed']:g}{left}")
+            cells.append(f"{row['load_before']:.1f}")
             print("| " + " | ".join(cells) + " |", file=out)
         print(f"\nFloor: max(({len(notebooks)} × {startup['startup_s']:.3f} s kernel start-up + "
               f"{compute:.2f} s kernel compute) / {context.jobs} jobs, {startup['startup_s']:.3f} s + "
@@ -517,7 +519,8 @@ def print_tables(context, sets, tools, records, timings, startups, out):
 
 
 def measure_startup(context, arguments):
-    """Median wall time of `nbci ARGUMENTS`, with hyperfine when installed."""
+    """Measure `nbci ARGUMENTS` with hyperfine when installed, else with a
+    loop, and return (median wall s, mean user+system CPU s, method)."""
     runs = 20 if context.quick else 100
     argv = [context.nbci] + arguments
     hyperfine = shutil.which("hyperfine", path=PEER_PATH)
@@ -527,13 +530,16 @@ def measure_startup(context, arguments):
                         " ".join(argv)], env=context.env, cwd=context.workdir,
                        stdout=subprocess.DEVNULL, check=True)
         with open(export) as f:
-            return json.load(f)["results"][0]["median"], "hyperfine -N"
+            result = json.load(f)["results"][0]
+        return result["median"], result["user"] + result["system"], "hyperfine -N"
     times = []
-    for _ in range(runs + 5):
+    cpu_before = rusage_cpu(resource.getrusage(resource.RUSAGE_CHILDREN))
+    for _ in range(runs):
         start = time.monotonic()
         subprocess.run(argv, env=context.env, cwd=context.workdir, stdout=subprocess.DEVNULL, check=True)
         times.append(time.monotonic() - start)
-    return statistics.median(times[5:]), "subprocess loop"
+    cpu = (rusage_cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - cpu_before) / runs
+    return statistics.median(times), cpu, "a subprocess loop"
 
 
 def check_targets(summary, startups, out):
@@ -591,8 +597,9 @@ def check_targets(summary, startups, out):
                  f"{set_name}, nbci peak RSS {row['runner_peak_rss_kib'] / 1024:.1f} MiB "
                  f"(target < 20 MiB + 1.2 × {row['largest_executed_bytes'] / 1048576:.1f} MiB "
                  f"= {limit / 1024:.1f} MiB)")
-    for name, (seconds, method) in startups.items():
-        line(seconds < 0.020, f"`nbci {name}` start-up {seconds * 1000:.1f} ms, median by {method} (target < 20 ms)")
+    for name, (seconds, cpu, method) in startups.items():
+        line(seconds < 0.020, f"`nbci {name}` start-up {seconds * 1000:.1f} ms wall (median by {method}), "
+                              f"{cpu * 1000:.1f} ms CPU (target < 20 ms)")
 
 
 def corpus_notebooks(root, quick):
@@ -679,15 +686,16 @@ def main():
     print(f"\n{args.runs} repetition(s){' (quick)' if args.quick else ''}, nbci --jobs {context.jobs}; "
           f"load average {load_start[0]:.2f} at start, {load_end[0]:.2f} at end. "
           "× is the ratio to nbci run.", file=out)
-    for name, (seconds, method) in startups.items():
-        print(f"`nbci {name}`: {seconds * 1000:.1f} ms (median, {method})", file=out)
+    for name, (seconds, cpu, method) in startups.items():
+        print(f"`nbci {name}`: {seconds * 1000:.1f} ms wall (median by {method}), {cpu * 1000:.1f} ms "
+              "user + system CPU (mean)", file=out)
     summary = print_tables(context, sets, tools, records, timings, kernel_startups, out)
     check_targets(summary, startups, out)
 
     if args.results:
         with open(args.results, "w") as f:
             json.dump({"records": records, "kernel_startup": kernel_startups,
-                       "nbci_startup": {name: value[0] for name, value in startups.items()},
+                       "nbci_startup": startups,
                        "load_start": load_start, "load_end": load_end,
                        "summary": {name: {k: v for k, v in data.items()} for name, data in summary.items()}},
                       f, indent=1)
