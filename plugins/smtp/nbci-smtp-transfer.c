@@ -423,6 +423,22 @@ nbci_smtp_transfer_set_options(const NbciSmtpTransfer *self,
  *
  * Returns: %TRUE when the server accepted the message
  */
+/* curl_global_init() loads the TLS library's configuration, the largest
+ * start-up cost of `nbci plugins`, so it runs before the first message and
+ * not when the module loads. It is never undone: the module stays loaded. */
+static CURLcode
+nbci_smtp_transfer_init_curl(void)
+{
+	static gsize init_done = 0;
+	static CURLcode init_code = CURLE_OK;
+
+	if (g_once_init_enter(&init_done)) {
+		init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
+		g_once_init_leave(&init_done, 1);
+	}
+	return init_code;
+}
+
 gboolean
 nbci_smtp_transfer_send(const NbciSmtpTransfer *self,
 			GBytes *message,
@@ -435,6 +451,15 @@ nbci_smtp_transfer_send(const NbciSmtpTransfer *self,
 	g_autoptr(NbciCurlSlist) recipients = NULL;
 	CURLcode code;
 
+	code = nbci_smtp_transfer_init_curl();
+	if (code != CURLE_OK) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_FAILED,
+			    _("failed to initialise libcurl: %s"),
+			    curl_easy_strerror(code));
+		return FALSE;
+	}
 	curl = curl_easy_init();
 	if (curl == NULL) {
 		g_set_error_literal(error,
