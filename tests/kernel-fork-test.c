@@ -572,6 +572,40 @@ test_kernel_fork_sigkill_cleanup(void)
 	test_kernel_fork_stop_nbci(SIGKILL);
 }
 
+/* A run that ends normally stops its fork server before nbci exits, not a
+ * moment later, so nothing of the run is left when the CI step ends. */
+static void
+test_kernel_fork_exit_stops_server(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-test-fork-cli-XXXXXX", NULL);
+	g_autofree gchar *marker = g_uuid_string_random();
+	g_autofree gchar *notebook = NULL;
+	g_autofree gchar *report = NULL;
+	g_autoptr(GSubprocess) nbci = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) pids = NULL;
+	const gchar *args[] = {"pass.ipynb", NULL};
+
+	g_assert_nonnull(dir);
+	notebook = test_write_notebook(dir, "pass.ipynb", "x = 1");
+	g_assert_true(g_setenv("NBCI_TEST_MARKER", marker, TRUE));
+	nbci = test_spawn_nbci(dir, args, &error);
+	g_unsetenv("NBCI_TEST_MARKER");
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_wait(nbci, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g_subprocess_get_exit_status(nbci), ==, 0);
+
+	/* no waiting here: the server must already be gone */
+	pids = test_find_marked_processes(marker);
+	g_assert_cmpuint(pids->len, ==, 0);
+
+	report = g_build_filename(dir, "nbci-report.json", NULL);
+	g_assert_cmpint(g_unlink(report), ==, 0);
+	g_assert_cmpint(g_unlink(notebook), ==, 0);
+	g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
 /* Runs a notebook that passes only when its kernel is nbci's own child,
  * with and without --no-fork-server. */
 static void
@@ -630,6 +664,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/kernel-fork/sigterm-cleanup", test_kernel_fork_sigterm_cleanup);
 	g_test_add_func("/kernel-fork/sigkill-cleanup", test_kernel_fork_sigkill_cleanup);
 	g_test_add_func("/kernel-fork/cli-option", test_kernel_fork_cli_option);
+	g_test_add_func("/kernel-fork/exit-stops-server", test_kernel_fork_exit_stops_server);
 
 	return g_test_run();
 }

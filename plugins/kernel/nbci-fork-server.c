@@ -46,9 +46,10 @@
 /* How long a fork request may take before it counts as failed. */
 #define NBCI_FORK_SERVER_FORK_TIMEOUT_MS 10000
 
-/* How long the server has to exit after its control socket closed; it
- * gives its kernels 1 s after SIGTERM before SIGKILL. */
-#define NBCI_FORK_SERVER_STOP_TIMEOUT_MS 3000
+/* How long the server has to exit after its control socket closed. It gives
+ * its kernels 1 s after SIGTERM before SIGKILL, and a loaded machine slows
+ * Python's own exit by seconds. */
+#define NBCI_FORK_SERVER_STOP_TIMEOUT_MS 10000
 
 /* How long to wait for the server's report of a kernel's exit status. */
 #define NBCI_FORK_SERVER_STATUS_TIMEOUT_MS 1000
@@ -82,6 +83,7 @@ struct _NbciForkedKernel {
 
 static GMutex nbci_fork_server_mutex;
 static GCond nbci_fork_server_cond;
+static guint nbci_fork_server_n_lingering; /* linger threads that still run */
 static GHashTable *nbci_fork_server_registry = NULL; /* key -> NbciForkServer */
 
 /**
@@ -428,6 +430,11 @@ nbci_fork_server_linger_cb(gpointer user_data)
 
 	if (stop)
 		nbci_fork_server_free(self);
+
+	g_mutex_lock(&nbci_fork_server_mutex);
+	nbci_fork_server_n_lingering--;
+	g_cond_broadcast(&nbci_fork_server_cond);
+	g_mutex_unlock(&nbci_fork_server_mutex);
 	return NULL;
 }
 
@@ -518,6 +525,7 @@ nbci_fork_server_release(NbciForkServer *self)
 		self->idle_deadline = g_get_monotonic_time() + NBCI_FORK_SERVER_LINGER_MS * 1000;
 		if (!self->lingering) {
 			self->lingering = TRUE;
+			nbci_fork_server_n_lingering++;
 			g_thread_unref(
 			    g_thread_new("nbci-fork-linger", nbci_fork_server_linger_cb, self));
 		}
@@ -526,6 +534,38 @@ nbci_fork_server_release(NbciForkServer *self)
 
 	if (free_now)
 		nbci_fork_server_free(self);
+}
+
+/**
+ * nbci_fork_server_stop_idle:
+ *
+ * Stops every server that no executor uses, lingering ones included, and
+ * waits until they have exited with their kernels. Servers still in use are
+ * taken out of the registry and stop when their last executor releases them.
+ */
+void
+nbci_fork_server_stop_idle(void)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_mutex_lock(&nbci_fork_server_mutex);
+	if (nbci_fork_server_registry != NULL) {
+		g_hash_table_iter_init(&iter, nbci_fork_server_registry);
+		while (g_hash_table_iter_next(&iter, NULL, &value)) {
+			NbciForkServer *server = value;
+
+			server->registered = FALSE;
+			server->idle_deadline = 0;
+			g_hash_table_iter_steal(&iter);
+		}
+	}
+	/* A linger thread that wakes to an unregistered, unused server frees
+	 * it; the count falls to 0 once every such server has exited. */
+	g_cond_broadcast(&nbci_fork_server_cond);
+	while (nbci_fork_server_n_lingering > 0)
+		g_cond_wait(&nbci_fork_server_cond, &nbci_fork_server_mutex);
+	g_mutex_unlock(&nbci_fork_server_mutex);
 }
 
 /* Returns the server's pid, or 0 once it has exited. */

@@ -37,6 +37,8 @@ nbci_fork_server_fork(NbciForkServer *self,
 		      GError **error);
 guint
 nbci_fork_server_count_running(void);
+void
+nbci_fork_server_stop_idle(void);
 
 GPid
 nbci_forked_kernel_get_pid(NbciForkedKernel *self);

@@ -6,8 +6,25 @@
 #include "config.h"
 
 #include <gmodule.h>
+#include <stdlib.h>
 
+#include "nbci-fork-server.h"
 #include "nbci-kernel-executor.h"
+
+G_MODULE_EXPORT const gchar *
+g_module_check_init(GModule *module);
+
+/* Called by GModule when the module is opened. The module stays loaded so
+ * that the exit handler below stays valid; that handler stops the idle
+ * fork servers before nbci exits, so no server outlives the program. */
+G_MODULE_EXPORT const gchar *
+g_module_check_init(GModule *module)
+{
+	g_module_make_resident(module);
+	if (atexit(nbci_fork_server_stop_idle) != 0)
+		g_warning("fork servers may outlive nbci by a moment: atexit() failed");
+	return NULL;
+}
 
 /* The module's entry point: registers the local ZeroMQ kernel executor
  * as the cell executor named "kernel". */
