@@ -111,7 +111,7 @@ def rusage_cpu(usage):
 
 
 class TreeMonitor:
-    """Samples the descendants of this process: CPU ticks, VmHWM and PSS.
+    """Sampler of the CPU ticks, VmHWM and PSS of this process's descendants.
 
     During a measurement this process has no children but the tool and the
     orphans it adopts as subreaper, so all its descendants belong to the
@@ -401,7 +401,7 @@ def probe_kernel_startup(context, rounds):
 
 
 def run_sets(context, sets, tools, runs):
-    """Run every tool on every set, runs times; before each set, probe the
+    """Run every tool on every set, runs times. Before each set, probe the
     kernel start-up under the load of that moment."""
     records = []
     timings = {}
