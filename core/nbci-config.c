@@ -35,6 +35,7 @@
 
 #include "nbci-config-private.h"
 #include "nbci-private.h"
+#include "nbci-yaml-private.h"
 
 typedef enum {
 	NBCI_CONFIG_KIND_BOOLEAN,
@@ -643,118 +644,12 @@ nbci_config_value_new_from_text(const NbciConfigKeyInfo *info, const gchar *text
 /* Reading YAML */
 
 typedef struct {
-	const gchar *path;
-	const gchar *data;
-	gsize length;
-	yaml_parser_t *parser;
+	NbciYamlReader yaml;
 	/* key → NbciConfigValue */
 	GHashTable *values;
 	/* key or section → yaml_mark_t where the file sets it */
 	GHashTable *marks;
 } NbciConfigLoader;
-
-static gboolean
-nbci_config_loader_error(NbciConfigLoader *loader,
-			 const yaml_mark_t *mark,
-			 GError **error,
-			 const gchar *format,
-			 ...) G_GNUC_PRINTF(4, 5);
-
-static gboolean
-nbci_config_loader_error(NbciConfigLoader *loader,
-			 const yaml_mark_t *mark,
-			 GError **error,
-			 const gchar *format,
-			 ...)
-{
-	va_list args;
-	g_autofree gchar *message = NULL;
-
-	va_start(args, format);
-	message = g_strdup_vprintf(format, args);
-	va_end(args);
-	g_set_error(error,
-		    NBCI_ERROR,
-		    NBCI_ERROR_INVALID_CONFIG,
-		    "%s:%zu:%zu: %s",
-		    loader->path,
-		    mark->line + 1,
-		    mark->column + 1,
-		    message);
-	return FALSE;
-}
-
-static void
-nbci_config_loader_set_syntax_error(NbciConfigLoader *loader, GError **error)
-{
-	yaml_parser_t *parser = loader->parser;
-	const gchar *problem = parser->problem != NULL ? parser->problem : _("unknown error");
-
-	if (parser->error == YAML_MEMORY_ERROR) {
-		g_set_error(error,
-			    NBCI_ERROR,
-			    NBCI_ERROR_FAILED,
-			    _("%s: out of memory while reading YAML"),
-			    loader->path);
-		return;
-	}
-
-	/* the reader has an offset but no line and column */
-	if (parser->error == YAML_READER_ERROR) {
-		g_set_error(error,
-			    NBCI_ERROR,
-			    NBCI_ERROR_INVALID_CONFIG,
-			    _("%s: invalid YAML at byte %zu: %s; save the file as UTF-8 text"),
-			    loader->path,
-			    parser->problem_offset,
-			    problem);
-		return;
-	}
-	/* libyaml's message for a tab does not mention tabs */
-	if (parser->problem_mark.index < loader->length &&
-	    loader->data[parser->problem_mark.index] == '\t') {
-		nbci_config_loader_error(loader,
-					 &parser->problem_mark,
-					 error,
-					 _("invalid YAML: %s; indent with spaces, not tabs"),
-					 problem);
-		return;
-	}
-	if (parser->context != NULL) {
-		nbci_config_loader_error(loader,
-					 &parser->problem_mark,
-					 error,
-					 _("invalid YAML: %s %s at line %zu, column %zu; "
-					   "check the indentation and quoting there"),
-					 problem,
-					 parser->context,
-					 parser->context_mark.line + 1,
-					 parser->context_mark.column + 1);
-		return;
-	}
-	nbci_config_loader_error(loader,
-				 &parser->problem_mark,
-				 error,
-				 _("invalid YAML: %s; check the indentation and quoting there"),
-				 problem);
-}
-
-static gboolean
-nbci_config_loader_next(NbciConfigLoader *loader, yaml_event_t *event, GError **error)
-{
-	if (!yaml_parser_parse(loader->parser, event)) {
-		nbci_config_loader_set_syntax_error(loader, error);
-		return FALSE;
-	}
-	if (event->type == YAML_ALIAS_EVENT) {
-		return nbci_config_loader_error(loader,
-						&event->start_mark,
-						error,
-						_("YAML aliases (*%s) are not supported; write the value out"),
-						(const gchar *)event->data.alias.anchor);
-	}
-	return TRUE;
-}
 
 static gboolean
 nbci_config_event_is_null(const yaml_event_t *event)
@@ -764,8 +659,7 @@ nbci_config_event_is_null(const yaml_event_t *event)
 	if (event->type != YAML_SCALAR_EVENT || event->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return FALSE;
 	text = (const gchar *)event->data.scalar.value;
-	return g_strv_contains((const gchar *const[]){"", "~", "null", "Null", "NULL", NULL},
-			       text);
+	return nbci_yaml_scalar_is_null(text);
 }
 
 /* How an error names the value it got. */
@@ -795,13 +689,13 @@ nbci_config_loader_type_error(NbciConfigLoader *loader,
 	g_autofree gchar *expected = nbci_config_describe_kind(info);
 	g_autofree gchar *got = nbci_config_event_describe(event);
 
-	return nbci_config_loader_error(loader,
-					&event->start_mark,
-					error,
-					_("\"%s\" must be %s, got %s"),
-					info->key,
-					expected,
-					got);
+	return nbci_yaml_reader_error(&loader->yaml,
+				      &event->start_mark,
+				      error,
+				      _("\"%s\" must be %s, got %s"),
+				      info->key,
+				      expected,
+				      got);
 }
 
 static gboolean
@@ -816,26 +710,26 @@ nbci_config_loader_parse_sequence(NbciConfigLoader *loader,
 		g_auto(yaml_event_t) event = {0};
 		const gchar *text;
 
-		if (!nbci_config_loader_next(loader, &event, error))
+		if (!nbci_yaml_reader_next(&loader->yaml, &event, error))
 			return FALSE;
 		if (event.type == YAML_SEQUENCE_END_EVENT)
 			break;
 		if (event.type != YAML_SCALAR_EVENT || nbci_config_event_is_null(&event)) {
 			g_autofree gchar *got = nbci_config_event_describe(&event);
-			return nbci_config_loader_error(loader,
-							&event.start_mark,
-							error,
-							_("each entry of \"%s\" must be text, got %s"),
-							info->key,
-							got);
+			return nbci_yaml_reader_error(&loader->yaml,
+						      &event.start_mark,
+						      error,
+						      _("each entry of \"%s\" must be text, got %s"),
+						      info->key,
+						      got);
 		}
 		text = (const gchar *)event.data.scalar.value;
 		if (text[0] == '\0') {
-			return nbci_config_loader_error(loader,
-							&event.start_mark,
-							error,
-							_("an entry of \"%s\" is empty; remove it"),
-							info->key);
+			return nbci_yaml_reader_error(&loader->yaml,
+						      &event.start_mark,
+						      error,
+						      _("an entry of \"%s\" is empty; remove it"),
+						      info->key);
 		}
 		g_ptr_array_add(items, g_strdup(text));
 	}
@@ -853,7 +747,7 @@ nbci_config_loader_parse_value(NbciConfigLoader *loader,
 	g_autoptr(NbciConfigValue) value = NULL;
 	g_autoptr(GError) error_local = NULL;
 
-	if (!nbci_config_loader_next(loader, &event, error))
+	if (!nbci_yaml_reader_next(&loader->yaml, &event, error))
 		return FALSE;
 
 	/* `key:` with no value, `~` or `null` leave the default in place */
@@ -874,11 +768,11 @@ nbci_config_loader_parse_value(NbciConfigLoader *loader,
 						(const gchar *)event.data.scalar.value,
 						&error_local);
 	if (value == NULL) {
-		return nbci_config_loader_error(loader,
-						&event.start_mark,
-						error,
-						"%s",
-						error_local->message);
+		return nbci_yaml_reader_error(&loader->yaml,
+					      &event.start_mark,
+					      error,
+					      "%s",
+					      error_local->message);
 	}
 	g_hash_table_replace(loader->values, (gpointer)info->key, g_steal_pointer(&value));
 	return TRUE;
@@ -895,7 +789,7 @@ nbci_config_loader_parse_section(NbciConfigLoader *loader, const gchar *section,
 	g_autofree gchar *got = NULL;
 	g_autofree gchar *names = NULL;
 
-	if (!nbci_config_loader_next(loader, &event, error))
+	if (!nbci_yaml_reader_next(&loader->yaml, &event, error))
 		return FALSE;
 	if (event.type == YAML_MAPPING_START_EVENT)
 		return nbci_config_loader_parse_mapping(loader, section, error);
@@ -906,13 +800,13 @@ nbci_config_loader_parse_section(NbciConfigLoader *loader, const gchar *section,
 	g_ptr_array_add(children, NULL);
 	names = g_strjoinv(", ", (gchar **)children->pdata);
 	got = nbci_config_event_describe(&event);
-	return nbci_config_loader_error(loader,
-					&event.start_mark,
-					error,
-					_("\"%s\" must be a mapping with the keys %s, got %s"),
-					section,
-					names,
-					got);
+	return nbci_yaml_reader_error(&loader->yaml,
+				      &event.start_mark,
+				      error,
+				      _("\"%s\" must be a mapping with the keys %s, got %s"),
+				      section,
+				      names,
+				      got);
 }
 
 static gboolean
@@ -924,14 +818,14 @@ nbci_config_loader_check_duplicate(NbciConfigLoader *loader,
 	const yaml_mark_t *first = g_hash_table_lookup(loader->marks, key);
 
 	if (first != NULL) {
-		return nbci_config_loader_error(loader,
-						mark,
-						error,
-						_("duplicate key \"%s\", already set at line %zu, "
-						  "column %zu; keep one of them"),
-						key,
-						first->line + 1,
-						first->column + 1);
+		return nbci_yaml_reader_error(&loader->yaml,
+					      mark,
+					      error,
+					      _("duplicate key \"%s\", already set at line %zu, "
+						"column %zu; keep one of them"),
+					      key,
+					      first->line + 1,
+					      first->column + 1);
 	}
 	g_hash_table_insert(loader->marks,
 			    g_strdup(key),
@@ -962,28 +856,28 @@ nbci_config_loader_parse_entry(NbciConfigLoader *loader,
 
 	/* the value is never read, so it cannot end up in a message */
 	if (variable != NULL) {
-		return nbci_config_loader_error(loader,
-						mark,
-						error,
-						_("\"%s\" is a secret and is never read from the "
-						  "configuration file; remove it and set the "
-						  "environment variable %s instead"),
-						key,
-						variable);
+		return nbci_yaml_reader_error(&loader->yaml,
+					      mark,
+					      error,
+					      _("\"%s\" is a secret and is never read from the "
+						"configuration file; remove it and set the "
+						"environment variable %s instead"),
+					      key,
+					      variable);
 	}
 	if (nbci_config_key_looks_secret(key)) {
-		return nbci_config_loader_error(loader,
-						mark,
-						error,
-						_("\"%s\" looks like a secret, and secrets are "
-						  "never read from the configuration file; "
-						  "remove it and set the environment variable "
-						  "EMAIL_SENDER_PASSWORD, DRIVE_CREDENTIALS, "
-						  "SLACK_WEBHOOK_URL or SLACK_BOT_TOKEN instead"),
-						key);
+		return nbci_yaml_reader_error(&loader->yaml,
+					      mark,
+					      error,
+					      _("\"%s\" looks like a secret, and secrets are "
+						"never read from the configuration file; "
+						"remove it and set the environment variable "
+						"EMAIL_SENDER_PASSWORD, DRIVE_CREDENTIALS, "
+						"SLACK_WEBHOOK_URL or SLACK_BOT_TOKEN instead"),
+					      key);
 	}
 	message = nbci_config_describe_unknown_key(key);
-	return nbci_config_loader_error(loader, mark, error, "%s", message);
+	return nbci_yaml_reader_error(&loader->yaml, mark, error, "%s", message);
 }
 
 static gboolean
@@ -994,18 +888,18 @@ nbci_config_loader_parse_mapping(NbciConfigLoader *loader, const gchar *section,
 		g_autofree gchar *key = NULL;
 		const gchar *name;
 
-		if (!nbci_config_loader_next(loader, &event, error))
+		if (!nbci_yaml_reader_next(&loader->yaml, &event, error))
 			return FALSE;
 		if (event.type == YAML_MAPPING_END_EVENT)
 			return TRUE;
 		if (event.type != YAML_SCALAR_EVENT) {
 			g_autofree gchar *got = nbci_config_event_describe(&event);
-			return nbci_config_loader_error(loader,
-							&event.start_mark,
-							error,
-							_("a key must be a plain name such as "
-							  "\"timeout\", got %s"),
-							got);
+			return nbci_yaml_reader_error(&loader->yaml,
+						      &event.start_mark,
+						      error,
+						      _("a key must be a plain name such as "
+							"\"timeout\", got %s"),
+						      got);
 		}
 		name = (const gchar *)event.data.scalar.value;
 		key = section != NULL ? g_strdup_printf("%s.%s", section, name) : g_strdup(name);
@@ -1020,7 +914,7 @@ nbci_config_loader_parse_document(NbciConfigLoader *loader, GError **error)
 	g_auto(yaml_event_t) event = {0};
 	g_autofree gchar *got = NULL;
 
-	if (!nbci_config_loader_next(loader, &event, error))
+	if (!nbci_yaml_reader_next(&loader->yaml, &event, error))
 		return FALSE;
 	if (event.type == YAML_MAPPING_START_EVENT)
 		return nbci_config_loader_parse_mapping(loader, NULL, error);
@@ -1030,12 +924,12 @@ nbci_config_loader_parse_document(NbciConfigLoader *loader, GError **error)
 		return TRUE;
 
 	got = nbci_config_event_describe(&event);
-	return nbci_config_loader_error(loader,
-					&event.start_mark,
-					error,
-					_("the configuration must be a mapping of keys such as "
-					  "\"folder: ./notebooks\", got %s"),
-					got);
+	return nbci_yaml_reader_error(&loader->yaml,
+				      &event.start_mark,
+				      error,
+				      _("the configuration must be a mapping of keys such as "
+					"\"folder: ./notebooks\", got %s"),
+				      got);
 }
 
 static gboolean
@@ -1043,17 +937,17 @@ nbci_config_loader_expect(NbciConfigLoader *loader, yaml_event_type_t type, GErr
 {
 	g_auto(yaml_event_t) event = {0};
 
-	if (!nbci_config_loader_next(loader, &event, error))
+	if (!nbci_yaml_reader_next(&loader->yaml, &event, error))
 		return FALSE;
 
 	/* libyaml only emits events in the grammar's order */
 	if (event.type != type) {
-		return nbci_config_loader_error(loader,
-						&event.start_mark,
-						error,
-						_("unexpected YAML event %d, expected %d"),
-						(gint)event.type,
-						(gint)type);
+		return nbci_yaml_reader_error(&loader->yaml,
+					      &event.start_mark,
+					      error,
+					      _("unexpected YAML event %d, expected %d"),
+					      (gint)event.type,
+					      (gint)type);
 	}
 	return TRUE;
 }
@@ -1066,7 +960,7 @@ nbci_config_loader_parse_stream(NbciConfigLoader *loader, GError **error)
 
 	if (!nbci_config_loader_expect(loader, YAML_STREAM_START_EVENT, error))
 		return FALSE;
-	if (!nbci_config_loader_next(loader, &event, error))
+	if (!nbci_yaml_reader_next(&loader->yaml, &event, error))
 		return FALSE;
 
 	/* a file that is empty or contains only comments */
@@ -1077,14 +971,14 @@ nbci_config_loader_parse_stream(NbciConfigLoader *loader, GError **error)
 		return FALSE;
 	if (!nbci_config_loader_expect(loader, YAML_DOCUMENT_END_EVENT, error))
 		return FALSE;
-	if (!nbci_config_loader_next(loader, &end_event, error))
+	if (!nbci_yaml_reader_next(&loader->yaml, &end_event, error))
 		return FALSE;
 	if (end_event.type == YAML_DOCUMENT_START_EVENT) {
-		return nbci_config_loader_error(loader,
-						&end_event.start_mark,
-						error,
-						_("a second YAML document (---) is not supported; "
-						  "keep one document in the file"));
+		return nbci_yaml_reader_error(&loader->yaml,
+					      &end_event.start_mark,
+					      error,
+					      _("a second YAML document (---) is not supported; "
+						"keep one document in the file"));
 	}
 	return TRUE;
 }
@@ -1195,10 +1089,12 @@ nbci_config_load_data(NbciConfig *self,
 	}
 	yaml_parser_set_input_string(parser, (const guchar *)data, length);
 
-	loader.path = path != NULL ? path : _("(configuration)");
-	loader.data = data;
-	loader.length = length;
-	loader.parser = parser;
+	loader.yaml.path = path != NULL ? path : _("(configuration)");
+	loader.yaml.data = data;
+	loader.yaml.length = length;
+	loader.yaml.parser = parser;
+	loader.yaml.code = NBCI_ERROR_INVALID_CONFIG;
+	loader.yaml.name_context = TRUE;
 	loader.values = values;
 	loader.marks = marks;
 	if (!nbci_config_loader_parse_stream(&loader, error))

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "nbci-parameters-private.h"
+#include "nbci-yaml-private.h"
 
 /* Nesting deeper than this in a parameters file is rejected, because the
  * reader recurses once per level. */
@@ -217,99 +218,8 @@ nbci_parameters_add_string(JsonObject *params,
 
 /* Reading a parameters file */
 
-typedef struct {
-	const gchar *path;
-	const gchar *data;
-	gsize length;
-	yaml_parser_t *parser;
-} NbciParametersYaml;
-
-static gboolean
-nbci_parameters_yaml_error(NbciParametersYaml *yaml,
-			   const yaml_mark_t *mark,
-			   GError **error,
-			   const gchar *format,
-			   ...) G_GNUC_PRINTF(4, 5);
-
-static gboolean
-nbci_parameters_yaml_error(NbciParametersYaml *yaml,
-			   const yaml_mark_t *mark,
-			   GError **error,
-			   const gchar *format,
-			   ...)
-{
-	va_list args;
-	g_autofree gchar *message = NULL;
-
-	va_start(args, format);
-	message = g_strdup_vprintf(format, args);
-	va_end(args);
-	g_set_error(error,
-		    NBCI_ERROR,
-		    NBCI_ERROR_PARAMETERS,
-		    "%s:%zu:%zu: %s",
-		    yaml->path,
-		    mark->line + 1,
-		    mark->column + 1,
-		    message);
-	return FALSE;
-}
-
-static void
-nbci_parameters_yaml_set_syntax_error(NbciParametersYaml *yaml, GError **error)
-{
-	yaml_parser_t *parser = yaml->parser;
-	const gchar *problem = parser->problem != NULL ? parser->problem : _("unknown error");
-
-	if (parser->error == YAML_READER_ERROR) {
-		g_set_error(error,
-			    NBCI_ERROR,
-			    NBCI_ERROR_PARAMETERS,
-			    _("%s: invalid YAML at byte %zu: %s; save the file as UTF-8 text"),
-			    yaml->path,
-			    parser->problem_offset,
-			    problem);
-		return;
-	}
-
-	/* libyaml's message for a tab does not mention tabs */
-	if (parser->problem_mark.index < yaml->length &&
-	    yaml->data[parser->problem_mark.index] == '\t') {
-		nbci_parameters_yaml_error(yaml,
-					   &parser->problem_mark,
-					   error,
-					   _("invalid YAML: %s; indent with spaces, not tabs"),
-					   problem);
-		return;
-	}
-	nbci_parameters_yaml_error(yaml,
-				   &parser->problem_mark,
-				   error,
-				   _("invalid YAML: %s; check the indentation and quoting there"),
-				   problem);
-}
-
-static gboolean
-nbci_parameters_yaml_next(NbciParametersYaml *yaml, yaml_event_t *event, GError **error)
-{
-	if (!yaml_parser_parse(yaml->parser, event)) {
-		nbci_parameters_yaml_set_syntax_error(yaml, error);
-		return FALSE;
-	}
-	if (event->type == YAML_ALIAS_EVENT) {
-		return nbci_parameters_yaml_error(
-		    yaml,
-		    &event->start_mark,
-		    error,
-		    _("YAML aliases (*%s) are not supported; write the value out"),
-		    (const gchar *)event->data.alias.anchor);
-	}
-	return TRUE;
-}
-
 /* The plain scalars that YAML 1.1, as PyYAML's resolver implements it,
- * reads as null, booleans, integers and floats. */
-static const gchar *const nbci_parameters_yaml_nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+ * reads as booleans, integers and floats; nbci_yaml_scalar_is_null() has the nulls. */
 static const gchar *const nbci_parameters_yaml_trues[] =
     {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL};
 static const gchar *const nbci_parameters_yaml_falses[] =
@@ -403,14 +313,14 @@ nbci_parameters_yaml_parse_float(const gchar *text)
  * TODO: PyYAML reads dates and times as datetime objects, which have no
  * JSON type, so they stay text here. */
 static JsonNode *
-nbci_parameters_yaml_resolve(NbciParametersYaml *yaml,
+nbci_parameters_yaml_resolve(NbciYamlReader *yaml,
 			     const yaml_event_t *event,
 			     const gchar *text,
 			     GError **error)
 {
 	gint64 integer = 0;
 
-	if (g_strv_contains(nbci_parameters_yaml_nulls, text))
+	if (nbci_yaml_scalar_is_null(text))
 		return json_node_init_null(json_node_alloc());
 	if (g_strv_contains(nbci_parameters_yaml_trues, text))
 		return json_node_init_boolean(json_node_alloc(), TRUE);
@@ -422,7 +332,7 @@ nbci_parameters_yaml_resolve(NbciParametersYaml *yaml,
 	}
 	if (g_regex_match_simple(nbci_parameters_yaml_int_pattern, text, 0, 0)) {
 		if (!nbci_parameters_yaml_parse_int(text, &integer)) {
-			nbci_parameters_yaml_error(
+			nbci_yaml_reader_error(
 			    yaml,
 			    &event->start_mark,
 			    error,
@@ -459,7 +369,7 @@ nbci_parameters_describe_node(JsonNode *node)
 }
 
 static JsonNode *
-nbci_parameters_yaml_parse_scalar(NbciParametersYaml *yaml,
+nbci_parameters_yaml_parse_scalar(NbciYamlReader *yaml,
 				  const yaml_event_t *event,
 				  GError **error)
 {
@@ -501,25 +411,25 @@ nbci_parameters_yaml_parse_scalar(NbciParametersYaml *yaml,
 		}
 		expected = "float";
 	} else {
-		nbci_parameters_yaml_error(yaml,
-					   &event->start_mark,
-					   error,
-					   _("the YAML tag %s is not supported; remove it, or use "
-					     "!!str, !!int, !!float, !!bool or !!null"),
-					   tag);
+		nbci_yaml_reader_error(yaml,
+				       &event->start_mark,
+				       error,
+				       _("the YAML tag %s is not supported; remove it, or use "
+					 "!!str, !!int, !!float, !!bool or !!null"),
+				       tag);
 		return NULL;
 	}
-	nbci_parameters_yaml_error(yaml,
-				   &event->start_mark,
-				   error,
-				   _("\"%s\" is not a valid !!%s value; change the value or remove the tag"),
-				   text,
-				   expected);
+	nbci_yaml_reader_error(yaml,
+			       &event->start_mark,
+			       error,
+			       _("\"%s\" is not a valid !!%s value; change the value or remove the tag"),
+			       text,
+			       expected);
 	return NULL;
 }
 
 static JsonNode *
-nbci_parameters_yaml_parse_node(NbciParametersYaml *yaml,
+nbci_parameters_yaml_parse_node(NbciYamlReader *yaml,
 				const yaml_event_t *event,
 				guint depth,
 				GError **error);
@@ -527,7 +437,7 @@ nbci_parameters_yaml_parse_node(NbciParametersYaml *yaml,
 /* A list or mapping may carry no tag, the non-specific tag "!" or its own
  * core tag; PyYAML's safe loader rejects the other tags too. */
 static gboolean
-nbci_parameters_yaml_check_collection_tag(NbciParametersYaml *yaml,
+nbci_parameters_yaml_check_collection_tag(NbciYamlReader *yaml,
 					  const yaml_event_t *event,
 					  const yaml_char_t *tag,
 					  const gchar *core_tag,
@@ -537,15 +447,15 @@ nbci_parameters_yaml_check_collection_tag(NbciParametersYaml *yaml,
 
 	if (text == NULL || g_strcmp0(text, "!") == 0 || g_strcmp0(text, core_tag) == 0)
 		return TRUE;
-	return nbci_parameters_yaml_error(yaml,
-					  &event->start_mark,
-					  error,
-					  _("the YAML tag %s is not supported; remove it"),
-					  text);
+	return nbci_yaml_reader_error(yaml,
+				      &event->start_mark,
+				      error,
+				      _("the YAML tag %s is not supported; remove it"),
+				      text);
 }
 
 static JsonNode *
-nbci_parameters_yaml_parse_sequence(NbciParametersYaml *yaml, guint depth, GError **error)
+nbci_parameters_yaml_parse_sequence(NbciYamlReader *yaml, guint depth, GError **error)
 {
 	g_autoptr(JsonArray) array = json_array_new();
 
@@ -553,7 +463,7 @@ nbci_parameters_yaml_parse_sequence(NbciParametersYaml *yaml, guint depth, GErro
 		g_auto(yaml_event_t) event = {0};
 		JsonNode *element;
 
-		if (!nbci_parameters_yaml_next(yaml, &event, error))
+		if (!nbci_yaml_reader_next(yaml, &event, error))
 			return NULL;
 		if (event.type == YAML_SEQUENCE_END_EVENT)
 			break;
@@ -566,7 +476,7 @@ nbci_parameters_yaml_parse_sequence(NbciParametersYaml *yaml, guint depth, GErro
 }
 
 static JsonNode *
-nbci_parameters_yaml_parse_mapping(NbciParametersYaml *yaml, guint depth, GError **error)
+nbci_parameters_yaml_parse_mapping(NbciYamlReader *yaml, guint depth, GError **error)
 {
 	g_autoptr(JsonObject) object = json_object_new();
 	g_autoptr(GHashTable) lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -579,7 +489,7 @@ nbci_parameters_yaml_parse_mapping(NbciParametersYaml *yaml, guint depth, GError
 		const gchar *name;
 		gpointer first_line = NULL;
 
-		if (!nbci_parameters_yaml_next(yaml, &key_event, error))
+		if (!nbci_yaml_reader_next(yaml, &key_event, error))
 			return NULL;
 		if (key_event.type == YAML_MAPPING_END_EVENT)
 			break;
@@ -587,29 +497,29 @@ nbci_parameters_yaml_parse_mapping(NbciParametersYaml *yaml, guint depth, GError
 		if (key == NULL)
 			return NULL;
 		if (!JSON_NODE_HOLDS_VALUE(key) || json_node_get_value_type(key) != G_TYPE_STRING) {
-			nbci_parameters_yaml_error(yaml,
-						   &key_event.start_mark,
-						   error,
-						   _("a mapping key must be text, and YAML reads this key "
-						     "as %s; quote the key"),
-						   nbci_parameters_describe_node(key));
+			nbci_yaml_reader_error(yaml,
+					       &key_event.start_mark,
+					       error,
+					       _("a mapping key must be text, and YAML reads this key "
+						 "as %s; quote the key"),
+					       nbci_parameters_describe_node(key));
 			return NULL;
 		}
 		name = json_node_get_string(key);
 		if (g_hash_table_lookup_extended(lines, name, NULL, &first_line)) {
-			nbci_parameters_yaml_error(yaml,
-						   &key_event.start_mark,
-						   error,
-						   _("%s is set twice, first at line %u; keep one of them"),
-						   name,
-						   GPOINTER_TO_UINT(first_line));
+			nbci_yaml_reader_error(yaml,
+					       &key_event.start_mark,
+					       error,
+					       _("%s is set twice, first at line %u; keep one of them"),
+					       name,
+					       GPOINTER_TO_UINT(first_line));
 			return NULL;
 		}
 		g_hash_table_insert(lines,
 				    g_strdup(name),
 				    GUINT_TO_POINTER((guint)key_event.start_mark.line + 1));
 
-		if (!nbci_parameters_yaml_next(yaml, &value_event, error))
+		if (!nbci_yaml_reader_next(yaml, &value_event, error))
 			return NULL;
 		value = nbci_parameters_yaml_parse_node(yaml, &value_event, depth + 1, error);
 		if (value == NULL)
@@ -620,17 +530,17 @@ nbci_parameters_yaml_parse_mapping(NbciParametersYaml *yaml, guint depth, GError
 }
 
 static JsonNode *
-nbci_parameters_yaml_parse_node(NbciParametersYaml *yaml,
+nbci_parameters_yaml_parse_node(NbciYamlReader *yaml,
 				const yaml_event_t *event,
 				guint depth,
 				GError **error)
 {
 	if (depth > NBCI_PARAMETERS_MAX_DEPTH) {
-		nbci_parameters_yaml_error(yaml,
-					   &event->start_mark,
-					   error,
-					   _("the values nest deeper than %u levels; flatten them"),
-					   (guint)NBCI_PARAMETERS_MAX_DEPTH);
+		nbci_yaml_reader_error(yaml,
+				       &event->start_mark,
+				       error,
+				       _("the values nest deeper than %u levels; flatten them"),
+				       (guint)NBCI_PARAMETERS_MAX_DEPTH);
 		return NULL;
 	}
 	switch (event->type) {
@@ -654,25 +564,25 @@ nbci_parameters_yaml_parse_node(NbciParametersYaml *yaml,
 		return nbci_parameters_yaml_parse_mapping(yaml, depth, error);
 	default:
 		/* libyaml only emits events in the grammar's order */
-		nbci_parameters_yaml_error(yaml,
-					   &event->start_mark,
-					   error,
-					   _("unexpected YAML event %d"),
-					   (gint)event->type);
+		nbci_yaml_reader_error(yaml,
+				       &event->start_mark,
+				       error,
+				       _("unexpected YAML event %d"),
+				       (gint)event->type);
 		return NULL;
 	}
 }
 
 static gboolean
-nbci_parameters_yaml_expect(NbciParametersYaml *yaml, yaml_event_type_t type, GError **error)
+nbci_parameters_yaml_expect(NbciYamlReader *yaml, yaml_event_type_t type, GError **error)
 {
 	g_auto(yaml_event_t) event = {0};
 
-	if (!nbci_parameters_yaml_next(yaml, &event, error))
+	if (!nbci_yaml_reader_next(yaml, &event, error))
 		return FALSE;
 	if (event.type != type) {
 		/* only a second document can follow the first one's end */
-		return nbci_parameters_yaml_error(
+		return nbci_yaml_reader_error(
 		    yaml,
 		    &event.start_mark,
 		    error,
@@ -684,7 +594,7 @@ nbci_parameters_yaml_expect(NbciParametersYaml *yaml, yaml_event_type_t type, GE
 /* Reads the file's one document. Sets *@root to NULL for a file with no
  * document or a null document, because neither contains parameters. */
 static gboolean
-nbci_parameters_yaml_parse_stream(NbciParametersYaml *yaml, JsonNode **root, GError **error)
+nbci_parameters_yaml_parse_stream(NbciYamlReader *yaml, JsonNode **root, GError **error)
 {
 	g_auto(yaml_event_t) event = {0};
 	g_auto(yaml_event_t) node_event = {0};
@@ -692,19 +602,19 @@ nbci_parameters_yaml_parse_stream(NbciParametersYaml *yaml, JsonNode **root, GEr
 
 	if (!nbci_parameters_yaml_expect(yaml, YAML_STREAM_START_EVENT, error))
 		return FALSE;
-	if (!nbci_parameters_yaml_next(yaml, &event, error))
+	if (!nbci_yaml_reader_next(yaml, &event, error))
 		return FALSE;
 	if (event.type == YAML_STREAM_END_EVENT) {
 		*root = NULL;
 		return TRUE;
 	}
-	if (!nbci_parameters_yaml_next(yaml, &node_event, error))
+	if (!nbci_yaml_reader_next(yaml, &node_event, error))
 		return FALSE;
 	node = nbci_parameters_yaml_parse_node(yaml, &node_event, 0, error);
 	if (node == NULL)
 		return FALSE;
 	if (!JSON_NODE_HOLDS_OBJECT(node) && !JSON_NODE_HOLDS_NULL(node)) {
-		return nbci_parameters_yaml_error(
+		return nbci_yaml_reader_error(
 		    yaml,
 		    &node_event.start_mark,
 		    error,
@@ -743,7 +653,7 @@ nbci_parameters_add_file(JsonObject *params, const gchar *yaml_path, GError **er
 	g_autofree gchar *data = NULL;
 	g_autoptr(yaml_parser_t) parser = g_new0(yaml_parser_t, 1);
 	g_autoptr(JsonNode) root = NULL;
-	NbciParametersYaml yaml = {.path = yaml_path};
+	NbciYamlReader yaml = {.path = yaml_path, .code = NBCI_ERROR_PARAMETERS};
 
 	g_return_val_if_fail(params != NULL, FALSE);
 	g_return_val_if_fail(yaml_path != NULL, FALSE);
