@@ -447,6 +447,22 @@ nbci_runner_dispose(GObject *object)
 	G_OBJECT_CLASS(nbci_runner_parent_class)->dispose(object);
 }
 
+/* Creates a signal whose one argument is an #NbciNotebookRun. */
+static guint
+nbci_runner_new_run_signal(NbciRunnerClass *klass, const gchar *name)
+{
+	return g_signal_new(name,
+			    G_TYPE_FROM_CLASS(klass),
+			    G_SIGNAL_RUN_LAST,
+			    0,
+			    NULL,
+			    NULL,
+			    NULL,
+			    G_TYPE_NONE,
+			    1,
+			    NBCI_TYPE_NOTEBOOK_RUN);
+}
+
 static void
 nbci_runner_class_init(NbciRunnerClass *klass)
 {
@@ -483,16 +499,7 @@ nbci_runner_class_init(NbciRunnerClass *klass)
 	 *
 	 * Since: 1.0
 	 */
-	signals[SIGNAL_NOTEBOOK_STARTED] = g_signal_new("notebook-started",
-							G_TYPE_FROM_CLASS(klass),
-							G_SIGNAL_RUN_LAST,
-							0,
-							NULL,
-							NULL,
-							NULL,
-							G_TYPE_NONE,
-							1,
-							NBCI_TYPE_NOTEBOOK_RUN);
+	signals[SIGNAL_NOTEBOOK_STARTED] = nbci_runner_new_run_signal(klass, "notebook-started");
 
 	/**
 	 * NbciRunner::cell-failed:
@@ -534,16 +541,7 @@ nbci_runner_class_init(NbciRunnerClass *klass)
 	 *
 	 * Since: 1.0
 	 */
-	signals[SIGNAL_NOTEBOOK_RETRYING] = g_signal_new("notebook-retrying",
-							 G_TYPE_FROM_CLASS(klass),
-							 G_SIGNAL_RUN_LAST,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL,
-							 G_TYPE_NONE,
-							 1,
-							 NBCI_TYPE_NOTEBOOK_RUN);
+	signals[SIGNAL_NOTEBOOK_RETRYING] = nbci_runner_new_run_signal(klass, "notebook-retrying");
 
 	/**
 	 * NbciRunner::notebook-finished:
@@ -554,16 +552,7 @@ nbci_runner_class_init(NbciRunnerClass *klass)
 	 *
 	 * Since: 1.0
 	 */
-	signals[SIGNAL_NOTEBOOK_FINISHED] = g_signal_new("notebook-finished",
-							 G_TYPE_FROM_CLASS(klass),
-							 G_SIGNAL_RUN_LAST,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL,
-							 G_TYPE_NONE,
-							 1,
-							 NBCI_TYPE_NOTEBOOK_RUN);
+	signals[SIGNAL_NOTEBOOK_FINISHED] = nbci_runner_new_run_signal(klass, "notebook-finished");
 
 	/**
 	 * NbciRunner::run-finished:
@@ -1648,6 +1637,16 @@ nbci_runner_emit_failure(NbciRunnerContext *ctx,
 		      kernel_stderr);
 }
 
+/* Emits the cell failures the job kept for its attempt. */
+static void
+nbci_runner_emit_held_failures(NbciRunnerContext *ctx, NbciRunnerJob *job)
+{
+	for (guint i = 0; i < job->failures->len; i++) {
+		NbciRunnerFailure *failure = g_ptr_array_index(job->failures, i);
+		nbci_runner_emit_failure(ctx, job, failure->entry, failure->source, NULL);
+	}
+}
+
 /* Adds the entries of the notebooks whose outcome is final to the report,
  * in the listed order; with @all, skips the notebooks that never ran. */
 static void
@@ -1754,10 +1753,7 @@ nbci_runner_end_attempt(NbciRunnerContext *ctx, NbciRunnerJob *job)
 		}
 		/* The RunInterrupted entry is added once the run has stopped,
 		 * when the number of notebooks that did not run is known. */
-		for (guint i = 0; i < job->failures->len; i++) {
-			NbciRunnerFailure *failure = g_ptr_array_index(job->failures, i);
-			nbci_runner_emit_failure(ctx, job, failure->entry, failure->source, NULL);
-		}
+		nbci_runner_emit_held_failures(ctx, job);
 		job->interrupted = TRUE;
 		return;
 	}
@@ -1783,10 +1779,7 @@ nbci_runner_end_attempt(NbciRunnerContext *ctx, NbciRunnerJob *job)
 		return;
 	}
 
-	for (guint i = 0; i < job->failures->len; i++) {
-		NbciRunnerFailure *failure = g_ptr_array_index(job->failures, i);
-		nbci_runner_emit_failure(ctx, job, failure->entry, failure->source, NULL);
-	}
+	nbci_runner_emit_held_failures(ctx, job);
 	if (result->entry != NULL)
 		nbci_runner_emit_failure(ctx, job, result->entry, result->source, kernel_stderr);
 	nbci_runner_finish(ctx, job, outcome);
