@@ -13,23 +13,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 
-#include "nbci-private.h"
-
-typedef struct {
-	gint status;
-	gchar *out;
-	gchar *err;
-} NbciRun;
-
-static void
-nbci_run_free(NbciRun *run)
-{
-	g_free(run->out);
-	g_free(run->err);
-	g_free(run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciRun, nbci_run_free)
+#include "nbci-test-util.h"
 
 /* A value in every kernel's environment, so that the test can find kernel
  * processes that nbci left behind. */
@@ -38,144 +22,34 @@ static gchar *test_marker = NULL;
 /* The report of one run over tests/faults, shared by the cases that
  * check one notebook each. */
 static gchar *faults_dir = NULL;
-static NbciRun *faults_run = NULL;
+static NbciTestRun *faults_run = NULL;
 static JsonArray *faults_report = NULL;
 
 static GSubprocessLauncher *
-nbci_test_launcher_new(const gchar *cwd)
+nbci_test_cli_launcher_new(const gchar *cwd)
 {
-	GSubprocessLauncher *launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-				      G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	GSubprocessLauncher *launcher = nbci_test_launcher_new(cwd);
 	g_autofree gchar *jupyter_path = g_test_build_filename(G_TEST_DIST, "jupyter", NULL);
 
-	g_subprocess_launcher_set_cwd(launcher, cwd);
 	g_subprocess_launcher_setenv(launcher, "NBCI_TEST_MARKER", test_marker, TRUE);
 	g_subprocess_launcher_setenv(launcher, "JUPYTER_PATH", jupyter_path, TRUE);
-	g_subprocess_launcher_setenv(launcher, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", TRUE);
 	return launcher;
 }
 
-/* Adds the program to run, behind NBCI_TEST_WRAPPER (such as
- * "valgrind --error-exitcode=99") when that is set. */
-static void
-nbci_test_add_program(GPtrArray *argv)
-{
-	static gchar **wrapper = NULL;
-	const gchar *wrapper_text = g_getenv("NBCI_TEST_WRAPPER");
-
-	if (wrapper == NULL && wrapper_text != NULL)
-		wrapper = g_strsplit(wrapper_text, " ", -1);
-	for (guint i = 0; wrapper != NULL && wrapper[i] != NULL; i++) {
-		if (wrapper[i][0] != '\0')
-			g_ptr_array_add(argv, wrapper[i]);
-	}
-	g_ptr_array_add(argv, (gpointer)g_getenv("NBCI_PROGRAM"));
-}
-
-static NbciRun *
+static NbciTestRun *
 nbci_test_run_in(const gchar *cwd, const gchar *const *args, const gchar *const *env)
 {
-	g_autoptr(GSubprocessLauncher) launcher = nbci_test_launcher_new(cwd);
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	NbciRun *run = g_new0(NbciRun, 1);
+	g_autoptr(GSubprocessLauncher) launcher = nbci_test_cli_launcher_new(cwd);
 
-	for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
-		g_subprocess_launcher_setenv(launcher, env[i], env[i + 1], TRUE);
-	nbci_test_add_program(argv);
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-
-	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(process, NULL, NULL, &run->out, &run->err, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(process));
-	run->status = g_subprocess_get_exit_status(process);
-	if (g_test_verbose())
-		g_printerr("nbci exited %d\n--- stdout\n%s--- stderr\n%s", run->status, run->out, run->err);
-	return run;
+	return nbci_test_run_nbci(launcher, args, env, TRUE);
 }
 
 static gchar *
-nbci_test_copy_fixture(const gchar *name)
+nbci_test_cli_copy_fixture(const gchar *name)
 {
-	g_autofree gchar *tmp = g_dir_make_tmp("nbci-cli-XXXXXX", NULL);
 	g_autofree gchar *source = g_test_build_filename(G_TEST_DIST, name, NULL);
-	g_autofree gchar *command = g_strdup_printf("cp -r '%s' '%s/'", source, tmp);
-	gint wait_status = 0;
-	g_autoptr(GError) error = NULL;
 
-	g_assert_nonnull(tmp);
-	g_spawn_command_line_sync(command, NULL, NULL, &wait_status, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
-	return g_steal_pointer(&tmp);
-}
-
-static JsonArray *
-nbci_test_load_report(const gchar *path)
-{
-	JsonNode *root;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-
-	json_parser_load_from_file(parser, path, &error);
-	g_assert_no_error(error);
-	root = json_parser_get_root(parser);
-	g_assert_true(JSON_NODE_HOLDS_ARRAY(root));
-	return json_array_ref(json_node_get_array(root));
-}
-
-/* Returns the pids of processes that carry this test's marker. */
-static GArray *
-nbci_test_find_marked_processes(void)
-{
-	const gchar *name;
-	g_autofree gchar *needle = g_strdup_printf("NBCI_TEST_MARKER=%s", test_marker);
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	GArray *pids = g_array_new(FALSE, FALSE, sizeof(gint));
-
-	g_assert_nonnull(proc);
-	while ((name = g_dir_read_name(proc)) != NULL) {
-		gsize length = 0;
-		gint pid;
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *environ_data = NULL;
-
-		if (!g_ascii_isdigit(name[0]))
-			continue;
-		pid = atoi(name);
-		path = g_strdup_printf("/proc/%s/environ", name);
-		if (!g_file_get_contents(path, &environ_data, &length, NULL))
-			continue;
-		for (gsize offset = 0; offset < length; offset += strlen(environ_data + offset) + 1) {
-			if (g_strcmp0(environ_data + offset, needle) == 0) {
-				g_array_append_val(pids, pid);
-				break;
-			}
-		}
-	}
-	return pids;
-}
-
-static void
-nbci_test_assert_no_kernel_left(void)
-{
-	g_autoptr(GArray) pids = NULL;
-
-	/* A process that was sent SIGKILL can take a moment to go. */
-	for (guint attempt = 0; attempt < 50; attempt++) {
-		g_clear_pointer(&pids, g_array_unref);
-		pids = nbci_test_find_marked_processes();
-		if (pids->len == 0)
-			return;
-		g_usleep(100 * 1000);
-	}
-	g_assert_cmpuint(pids->len, ==, 0);
+	return nbci_test_copy_fixture("nbci-cli-XXXXXX", source);
 }
 
 static void
@@ -199,7 +73,7 @@ nbci_test_run_faults(void)
 
 	if (faults_run != NULL)
 		return;
-	faults_dir = nbci_test_copy_fixture("faults");
+	faults_dir = nbci_test_cli_copy_fixture("faults");
 	faults_run = nbci_test_run_in(faults_dir, args, env);
 	report = g_build_filename(faults_dir, "report.json", NULL);
 	faults_report = nbci_test_load_report(report);
@@ -551,15 +425,15 @@ static void
 nbci_cli_test_no_kernel_left(void)
 {
 	nbci_test_run_faults();
-	nbci_test_assert_no_kernel_left();
+	nbci_test_assert_no_marked_process(test_marker);
 }
 
 static void
 nbci_cli_test_exit_pass(void)
 {
-	g_autofree gchar *dir = nbci_test_copy_fixture("faults");
+	g_autofree gchar *dir = nbci_test_cli_copy_fixture("faults");
 	const gchar *args[] = {"run", "faults/passes.ipynb", "-q", NULL};
-	g_autoptr(NbciRun) run = nbci_test_run_in(dir, args, NULL);
+	g_autoptr(NbciTestRun) run = nbci_test_run_in(dir, args, NULL);
 	g_autofree gchar *report_path = g_build_filename(dir, "nbci-report.json", NULL);
 	g_autofree gchar *report = NULL;
 
@@ -572,9 +446,9 @@ nbci_cli_test_exit_pass(void)
 static void
 nbci_cli_test_exit_timeout_only(void)
 {
-	g_autofree gchar *dir = nbci_test_copy_fixture("faults");
+	g_autofree gchar *dir = nbci_test_cli_copy_fixture("faults");
 	const gchar *args[] = {"run", "faults/timeout.ipynb", "--timeout", "1", NULL};
-	g_autoptr(NbciRun) run = nbci_test_run_in(dir, args, NULL);
+	g_autoptr(NbciTestRun) run = nbci_test_run_in(dir, args, NULL);
 
 	g_assert_cmpint(run->status, ==, 4);
 }
@@ -586,8 +460,8 @@ nbci_cli_test_exit_no_notebooks(void)
 	g_autofree gchar *empty = g_build_filename(dir, "empty", NULL);
 	const gchar *args[] = {"run", "empty", NULL};
 	const gchar *missing_args[] = {"run", NULL};
-	g_autoptr(NbciRun) run = NULL;
-	g_autoptr(NbciRun) missing = NULL;
+	g_autoptr(NbciTestRun) run = NULL;
+	g_autoptr(NbciTestRun) missing = NULL;
 
 	g_assert_cmpint(g_mkdir(empty, 0700), ==, 0);
 	run = nbci_test_run_in(dir, args, NULL);
@@ -603,9 +477,9 @@ nbci_cli_test_exit_no_notebooks(void)
 static void
 nbci_cli_test_startup_timeout(void)
 {
-	g_autofree gchar *dir = nbci_test_copy_fixture("silent");
+	g_autofree gchar *dir = nbci_test_cli_copy_fixture("silent");
 	const gchar *args[] = {"run", "silent", "--startup-timeout", "2", NULL};
-	g_autoptr(NbciRun) run = nbci_test_run_in(dir, args, NULL);
+	g_autoptr(NbciTestRun) run = nbci_test_run_in(dir, args, NULL);
 	g_autofree gchar *report_path = g_build_filename(dir, "nbci-report.json", NULL);
 	g_autoptr(JsonArray) report = NULL;
 	JsonObject *trace;
@@ -619,7 +493,7 @@ nbci_cli_test_startup_timeout(void)
 
 	/* The kernel's stderr is shown with the failure. */
 	g_assert_nonnull(strstr(run->out, "silent kernel started"));
-	nbci_test_assert_no_kernel_left();
+	nbci_test_assert_no_marked_process(test_marker);
 }
 
 static void
@@ -630,9 +504,9 @@ nbci_cli_test_config_errors(void)
 	const gchar *args[] = {"run", NULL};
 	const gchar *bad_timeout[] = {"run", "--timeout", "-5", ".", NULL};
 	const gchar *bad_option[] = {"run", "--no-such-option", NULL};
-	g_autoptr(NbciRun) run = NULL;
-	g_autoptr(NbciRun) timeout_run = NULL;
-	g_autoptr(NbciRun) option_run = NULL;
+	g_autoptr(NbciTestRun) run = NULL;
+	g_autoptr(NbciTestRun) timeout_run = NULL;
+	g_autoptr(NbciTestRun) option_run = NULL;
 
 	g_assert_true(g_file_set_contents(config, "trace: 0\nfolder: .\nemial:\n  host: x\n", -1, NULL));
 	run = nbci_test_run_in(dir, args, NULL);
@@ -655,22 +529,21 @@ nbci_cli_test_config_errors(void)
 static void
 nbci_test_signal(gint signal_number)
 {
-	g_autofree gchar *dir = nbci_test_copy_fixture("faults");
-	g_autoptr(GSubprocessLauncher) launcher = nbci_test_launcher_new(dir);
+	g_autofree gchar *dir = nbci_test_cli_copy_fixture("faults");
+	g_autoptr(GSubprocessLauncher) launcher = nbci_test_cli_launcher_new(dir);
 	g_autoptr(GSubprocess) process = NULL;
 	g_autoptr(GArray) pids = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonArray) report = NULL;
 	g_autofree gchar *report_path = g_build_filename(dir, "nbci-report.json", NULL);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GPtrArray) argv = nbci_test_argv_new(TRUE);
 	gboolean kernel_seen = FALSE;
 	JsonObject *entry;
 
-	nbci_test_add_program(argv);
-	g_ptr_array_add(argv, "run");
-	g_ptr_array_add(argv, "faults/timeout.ipynb");
-	g_ptr_array_add(argv, "--timeout");
-	g_ptr_array_add(argv, "0");
+	g_ptr_array_add(argv, g_strdup("run"));
+	g_ptr_array_add(argv, g_strdup("faults/timeout.ipynb"));
+	g_ptr_array_add(argv, g_strdup("--timeout"));
+	g_ptr_array_add(argv, g_strdup("0"));
 	g_ptr_array_add(argv, NULL);
 	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
 	g_assert_no_error(error);
@@ -679,7 +552,7 @@ nbci_test_signal(gint signal_number)
 	 * time to start the sleeping cell. */
 	for (guint attempt = 0; attempt < 600 && !kernel_seen; attempt++) {
 		g_clear_pointer(&pids, g_array_unref);
-		pids = nbci_test_find_marked_processes();
+		pids = nbci_test_find_marked_processes(test_marker);
 		kernel_seen = pids->len >= 2;
 		g_usleep(100 * 1000);
 	}
@@ -702,7 +575,7 @@ nbci_test_signal(gint signal_number)
 						      "ename"),
 			==,
 			"RunInterrupted");
-	nbci_test_assert_no_kernel_left();
+	nbci_test_assert_no_marked_process(test_marker);
 }
 
 static void
@@ -724,7 +597,7 @@ nbci_cli_test_plugins(void)
 	g_autofree gchar *broken = g_build_filename(dir, "broken.so", NULL);
 	g_autofree gchar *plugin_path = NULL;
 	const gchar *args[] = {"plugins", NULL};
-	g_autoptr(NbciRun) run = NULL;
+	g_autoptr(NbciTestRun) run = NULL;
 	const gchar *env[] = {"NBCI_PLUGIN_PATH", NULL, NULL};
 
 	g_assert_true(g_file_set_contents(broken, "not a shared object\n", -1, NULL));
@@ -742,7 +615,7 @@ static void
 nbci_cli_test_kernels(void)
 {
 	const gchar *args[] = {"kernels", NULL};
-	g_autoptr(NbciRun) run = nbci_test_run_in(g_get_tmp_dir(), args, NULL);
+	g_autoptr(NbciTestRun) run = nbci_test_run_in(g_get_tmp_dir(), args, NULL);
 
 	g_assert_cmpint(run->status, ==, 0);
 	g_assert_nonnull(strstr(run->out, "python3"));
@@ -756,10 +629,10 @@ nbci_cli_test_version_and_help(void)
 	const gchar *help[] = {"--help", NULL};
 	const gchar *run_help[] = {"run", "--help", NULL};
 	const gchar *unknown[] = {"frobnicate", NULL};
-	g_autoptr(NbciRun) version_run = nbci_test_run_in(g_get_tmp_dir(), version, NULL);
-	g_autoptr(NbciRun) help_run = nbci_test_run_in(g_get_tmp_dir(), help, NULL);
-	g_autoptr(NbciRun) run_help_run = nbci_test_run_in(g_get_tmp_dir(), run_help, NULL);
-	g_autoptr(NbciRun) unknown_run = nbci_test_run_in(g_get_tmp_dir(), unknown, NULL);
+	g_autoptr(NbciTestRun) version_run = nbci_test_run_in(g_get_tmp_dir(), version, NULL);
+	g_autoptr(NbciTestRun) help_run = nbci_test_run_in(g_get_tmp_dir(), help, NULL);
+	g_autoptr(NbciTestRun) run_help_run = nbci_test_run_in(g_get_tmp_dir(), run_help, NULL);
+	g_autoptr(NbciTestRun) unknown_run = nbci_test_run_in(g_get_tmp_dir(), unknown, NULL);
 
 	g_assert_cmpint(version_run->status, ==, 0);
 	g_assert_true(g_str_has_prefix(version_run->out, "nbci "));
@@ -817,7 +690,7 @@ main(int argc, char **argv)
 	status = g_test_run();
 
 	g_clear_pointer(&faults_report, json_array_unref);
-	g_clear_pointer(&faults_run, nbci_run_free);
+	g_clear_pointer(&faults_run, nbci_test_run_free);
 	g_free(faults_dir);
 	g_free(test_marker);
 	return status;

@@ -13,23 +13,7 @@
 
 #include <glib/gstdio.h>
 
-#include "nbci-private.h"
-
-typedef struct {
-	gint status;
-	gchar *out;
-	gchar *err;
-} NbciListRun;
-
-static void
-nbci_list_run_free(NbciListRun *run)
-{
-	g_free(run->out);
-	g_free(run->err);
-	g_free(run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciListRun, nbci_list_run_free)
+#include "nbci-test-util.h"
 
 /* The CI variables a shard may be read from. Each run clears them, so the
  * CI that runs this test cannot change what it selects. */
@@ -44,61 +28,23 @@ static const gchar *const nbci_list_test_ci_variables[] = {"SEMAPHORE_JOB_INDEX"
 							  NULL};
 
 /* Runs nbci in @cwd with @args and the NAME, VALUE pairs of @env. */
-static NbciListRun *
+static NbciTestRun *
 nbci_list_test_run(const gchar *cwd, const gchar *const *args, const gchar *const *env)
 {
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-				      G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	NbciListRun *run = g_new0(NbciListRun, 1);
+	g_autoptr(GSubprocessLauncher) launcher = nbci_test_launcher_new(cwd);
 
-	g_subprocess_launcher_set_cwd(launcher, cwd);
-	g_subprocess_launcher_setenv(launcher, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", TRUE);
 	for (guint i = 0; nbci_list_test_ci_variables[i] != NULL; i++)
 		g_subprocess_launcher_unsetenv(launcher, nbci_list_test_ci_variables[i]);
-	for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
-		g_subprocess_launcher_setenv(launcher, env[i], env[i + 1], TRUE);
-	g_ptr_array_add(argv, (gpointer)g_getenv("NBCI_PROGRAM"));
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-
-	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(process, NULL, NULL, &run->out, &run->err, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(process));
-	run->status = g_subprocess_get_exit_status(process);
-	if (g_test_verbose())
-		g_printerr("nbci exited %d\n--- stdout\n%s--- stderr\n%s", run->status, run->out, run->err);
-	return run;
+	return nbci_test_run_nbci(launcher, args, env, FALSE);
 }
 
 /* Copies tests/selection/@name into a new temporary folder. */
 static gchar *
 nbci_list_test_copy_fixture(const gchar *name)
 {
-	g_autofree gchar *tmp = g_dir_make_tmp("nbci-list-XXXXXX", NULL);
 	g_autofree gchar *source = g_test_build_filename(G_TEST_DIST, "selection", name, NULL);
-	g_autofree gchar *command = g_strdup_printf("cp -r '%s' '%s/'", source, tmp);
-	gint wait_status = 0;
-	g_autoptr(GError) error = NULL;
 
-	g_assert_nonnull(tmp);
-	g_spawn_command_line_sync(command, NULL, NULL, &wait_status, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
-	return g_steal_pointer(&tmp);
-}
-
-static void
-nbci_list_test_remove_tree(const gchar *path)
-{
-	g_autofree gchar *command = g_strdup_printf("rm -rf '%s'", path);
-	g_assert_true(g_spawn_command_line_sync(command, NULL, NULL, NULL, NULL));
+	return nbci_test_copy_fixture("nbci-list-XXXXXX", source);
 }
 
 /* Returns the first field of each output line. */
@@ -137,7 +83,7 @@ nbci_list_test_kernels(void)
 {
 	const gchar *args[] = {"list", "notebooks", NULL};
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
-	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciTestRun) run = nbci_list_test_run(dir, args, NULL);
 	g_auto(GStrv) lines = g_strsplit(run->out, "\n", -1);
 
 	g_assert_cmpint(run->status, ==, 0);
@@ -151,7 +97,7 @@ nbci_list_test_kernels(void)
 	g_assert_nonnull(strstr(lines[4], "cobol"));
 	g_assert_cmpstr(lines[5], ==, "notebooks/sub/c.ipynb\tpython3");
 	g_assert_cmpstr(lines[6], ==, "");
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -160,15 +106,15 @@ nbci_list_test_kernel_option(void)
 	const gchar *args[] = {"list", "--kernel", "python3", "notebooks/no-kernel.ipynb", NULL};
 	const gchar *missing[] = {"list", "--kernel", "no-such-kernel", "notebooks/a.ipynb", NULL};
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
-	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
-	g_autoptr(NbciListRun) run_missing = nbci_list_test_run(dir, missing, NULL);
+	g_autoptr(NbciTestRun) run = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciTestRun) run_missing = nbci_list_test_run(dir, missing, NULL);
 
 	g_assert_cmpint(run->status, ==, 0);
 	g_assert_cmpstr(run->out, ==, "notebooks/no-kernel.ipynb\tpython3\n");
 	g_assert_cmpint(run_missing->status, ==, 0);
 	g_assert_true(g_str_has_prefix(run_missing->out, "notebooks/a.ipynb\t-\t"));
 	g_assert_nonnull(strstr(run_missing->out, "no-such-kernel"));
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -181,10 +127,10 @@ nbci_list_test_exclude(void)
 	const gchar *all_excluded[] = {"list", "--exclude", "*.ipynb", "notebooks", NULL};
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
 	g_autofree gchar *config = g_build_filename(dir, "exclude.yml", NULL);
-	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
-	g_autoptr(NbciListRun) run_config = NULL;
-	g_autoptr(NbciListRun) run_empty = NULL;
-	g_autoptr(NbciListRun) run_all = NULL;
+	g_autoptr(NbciTestRun) run = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciTestRun) run_config = NULL;
+	g_autoptr(NbciTestRun) run_empty = NULL;
+	g_autoptr(NbciTestRun) run_all = NULL;
 	g_autoptr(GPtrArray) paths = nbci_list_test_paths(run->out);
 	g_autoptr(GPtrArray) paths_config = NULL;
 	g_autofree gchar *joined = nbci_list_test_join(paths);
@@ -217,7 +163,7 @@ nbci_list_test_exclude(void)
 	run_empty = nbci_list_test_run(dir, empty_glob, NULL);
 	g_assert_cmpint(run_empty->status, ==, 2);
 	g_assert_nonnull(strstr(run_empty->err, "--exclude"));
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 /* Every shard split of the corpus, for N from 1 to 7, lists every
@@ -227,7 +173,7 @@ nbci_list_test_shard_corpus(void)
 {
 	const gchar *all_args[] = {"list", "corpus", NULL};
 	g_autofree gchar *tests_dir = g_test_build_filename(G_TEST_DIST, ".", NULL);
-	g_autoptr(NbciListRun) all = nbci_list_test_run(tests_dir, all_args, NULL);
+	g_autoptr(NbciTestRun) all = nbci_list_test_run(tests_dir, all_args, NULL);
 	g_autoptr(GPtrArray) all_paths = nbci_list_test_paths(all->out);
 
 	g_assert_cmpint(all->status, ==, 0);
@@ -240,7 +186,7 @@ nbci_list_test_shard_corpus(void)
 		for (guint index = 1; index <= total; index++) {
 			g_autofree gchar *shard = g_strdup_printf("%u/%u", index, total);
 			const gchar *args[] = {"list", "--shard", shard, "corpus", NULL};
-			g_autoptr(NbciListRun) run = nbci_list_test_run(tests_dir, args, NULL);
+			g_autoptr(NbciTestRun) run = nbci_list_test_run(tests_dir, args, NULL);
 			g_autoptr(GPtrArray) paths = nbci_list_test_paths(run->out);
 
 			g_assert_cmpint(run->status, ==, 0);
@@ -275,8 +221,8 @@ nbci_list_test_shard_invalid(void)
 	for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
 		const gchar *list_args[] = {"list", "--shard", values[i], "notebooks", NULL};
 		const gchar *run_args[] = {"run", "--shard", values[i], "notebooks", NULL};
-		g_autoptr(NbciListRun) list = nbci_list_test_run(dir, list_args, NULL);
-		g_autoptr(NbciListRun) run = nbci_list_test_run(dir, run_args, NULL);
+		g_autoptr(NbciTestRun) list = nbci_list_test_run(dir, list_args, NULL);
+		g_autoptr(NbciTestRun) run = nbci_list_test_run(dir, run_args, NULL);
 
 		g_test_message("shard %s", values[i]);
 		g_assert_cmpint(list->status, ==, 2);
@@ -286,7 +232,7 @@ nbci_list_test_shard_invalid(void)
 		g_assert_cmpint(run->status, ==, 2);
 		g_assert_nonnull(strstr(run->err, values[i]));
 	}
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -299,11 +245,11 @@ nbci_list_test_shard_environ(void)
 	const gchar *overridden[] = {"list", "--shard", "2/3", "notebooks", NULL};
 	const gchar *circle_wrong[] = {"CIRCLE_NODE_INDEX", "1", "CIRCLE_NODE_TOTAL", "1", NULL};
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
-	g_autoptr(NbciListRun) explicit_run = nbci_list_test_run(dir, explicit_args, NULL);
-	g_autoptr(NbciListRun) gitlab_run = nbci_list_test_run(dir, args, gitlab);
-	g_autoptr(NbciListRun) circle_run = nbci_list_test_run(dir, args, circle);
-	g_autoptr(NbciListRun) overridden_run = nbci_list_test_run(dir, overridden, circle_wrong);
-	g_autoptr(NbciListRun) wrong_run = nbci_list_test_run(dir, args, circle_wrong);
+	g_autoptr(NbciTestRun) explicit_run = nbci_list_test_run(dir, explicit_args, NULL);
+	g_autoptr(NbciTestRun) gitlab_run = nbci_list_test_run(dir, args, gitlab);
+	g_autoptr(NbciTestRun) circle_run = nbci_list_test_run(dir, args, circle);
+	g_autoptr(NbciTestRun) overridden_run = nbci_list_test_run(dir, overridden, circle_wrong);
+	g_autoptr(NbciTestRun) wrong_run = nbci_list_test_run(dir, args, circle_wrong);
 
 	g_assert_cmpint(explicit_run->status, ==, 0);
 	g_assert_cmpstr(explicit_run->out, !=, "");
@@ -319,7 +265,7 @@ nbci_list_test_shard_environ(void)
 	g_assert_cmpstr(overridden_run->out, ==, explicit_run->out);
 	g_assert_cmpint(wrong_run->status, ==, 2);
 	g_assert_nonnull(strstr(wrong_run->err, "CIRCLE_NODE_TOTAL=1"));
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 /* A shard with no notebook is a success that writes an empty report. */
@@ -334,8 +280,8 @@ nbci_list_test_empty_shard_run(void)
 	g_autofree gchar *report = g_build_filename(dir, "shard-8.json", NULL);
 	g_autofree gchar *junit = g_build_filename(dir, "shard-8.xml", NULL);
 	g_autofree gchar *junit_contents = NULL;
-	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
-	g_autoptr(NbciListRun) list = nbci_list_test_run(dir, list_args, NULL);
+	g_autoptr(NbciTestRun) run = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciTestRun) list = nbci_list_test_run(dir, list_args, NULL);
 	g_autofree gchar *contents = NULL;
 
 	g_assert_cmpint(run->status, ==, 0);
@@ -348,7 +294,7 @@ nbci_list_test_empty_shard_run(void)
 	g_assert_cmpint(list->status, ==, 0);
 	g_assert_cmpstr(list->out, ==, "");
 	g_assert_nonnull(strstr(list->err, "shard 8/8 has no notebooks"));
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -393,10 +339,10 @@ nbci_list_test_changed_since(void)
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
 	g_autofree gchar *b = g_build_filename(dir, "notebooks", "b.ipynb", NULL);
 	g_autofree gchar *contents = NULL;
-	g_autoptr(NbciListRun) unchanged = NULL;
-	g_autoptr(NbciListRun) run = NULL;
-	g_autoptr(NbciListRun) bad = NULL;
-	g_autoptr(NbciListRun) changed = NULL;
+	g_autoptr(NbciTestRun) unchanged = NULL;
+	g_autoptr(NbciTestRun) run = NULL;
+	g_autoptr(NbciTestRun) bad = NULL;
+	g_autoptr(NbciTestRun) changed = NULL;
 
 	nbci_list_test_git(dir, init);
 	nbci_list_test_git(dir, add_all);
@@ -420,19 +366,7 @@ nbci_list_test_changed_since(void)
 	bad = nbci_list_test_run(dir, bad_args, NULL);
 	g_assert_cmpint(bad->status, ==, 2);
 	g_assert_nonnull(strstr(bad->err, "no-such-rev"));
-	nbci_list_test_remove_tree(dir);
-}
-
-static JsonArray *
-nbci_list_test_load_report(const gchar *path)
-{
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-
-	json_parser_load_from_file(parser, path, &error);
-	g_assert_no_error(error);
-	g_assert_true(JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser)));
-	return json_array_ref(json_node_get_array(json_parser_get_root(parser)));
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -443,7 +377,7 @@ nbci_list_test_merge_overlap(void)
 			       NULL};
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("reports");
 	g_autofree gchar *merged = g_build_filename(dir, "merged.json", NULL);
-	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciTestRun) run = nbci_list_test_run(dir, args, NULL);
 	g_autoptr(JsonArray) entries = NULL;
 	const gchar *expected[][3] = {
 	    {"notebooks/a.ipynb", NULL, "DeadKernelError"},
@@ -456,7 +390,7 @@ nbci_list_test_merge_overlap(void)
 	g_assert_nonnull(strstr(run->err, "reports/shard-2.json"));
 
 	/* ordered by notebook and cell; b.ipynb from the first report only */
-	entries = nbci_list_test_load_report(merged);
+	entries = nbci_test_load_report(merged);
 	g_assert_cmpuint(json_array_get_length(entries), ==, G_N_ELEMENTS(expected));
 	for (guint i = 0; i < json_array_get_length(entries); i++) {
 		JsonObject *entry = json_array_get_object_element(entries, i);
@@ -473,7 +407,7 @@ nbci_list_test_merge_overlap(void)
 		}
 		g_assert_cmpstr(json_object_get_string_member(trace, "ename"), ==, expected[i][2]);
 	}
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -486,10 +420,10 @@ nbci_list_test_merge_broken(void)
 	const gchar *both[] = {"merge", "-o", "m.json", "--junit", "j.xml", "a.xml", NULL};
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("reports");
 	g_autofree gchar *output = g_build_filename(dir, "m.json", NULL);
-	g_autoptr(NbciListRun) run_missing = nbci_list_test_run(dir, missing, NULL);
-	g_autoptr(NbciListRun) run_no_trace = nbci_list_test_run(dir, no_trace, NULL);
-	g_autoptr(NbciListRun) run_no_input = nbci_list_test_run(dir, no_input, NULL);
-	g_autoptr(NbciListRun) run_both = nbci_list_test_run(dir, both, NULL);
+	g_autoptr(NbciTestRun) run_missing = nbci_list_test_run(dir, missing, NULL);
+	g_autoptr(NbciTestRun) run_no_trace = nbci_list_test_run(dir, no_trace, NULL);
+	g_autoptr(NbciTestRun) run_no_input = nbci_list_test_run(dir, no_input, NULL);
+	g_autoptr(NbciTestRun) run_both = nbci_list_test_run(dir, both, NULL);
 
 	g_assert_cmpint(run_missing->status, ==, 2);
 	g_assert_nonnull(strstr(run_missing->err, "reports/no-such.json"));
@@ -498,7 +432,7 @@ nbci_list_test_merge_broken(void)
 	g_assert_cmpint(run_no_input->status, ==, 2);
 	g_assert_cmpint(run_both->status, ==, 2);
 	g_assert_false(g_file_test(output, G_FILE_TEST_EXISTS));
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -511,8 +445,8 @@ nbci_list_test_merge_junit(void)
 	g_autofree gchar *dir = nbci_list_test_copy_fixture("reports");
 	g_autofree gchar *merged = g_build_filename(dir, "all.xml", NULL);
 	g_autofree gchar *broken_merged = g_build_filename(dir, "broken-all.xml", NULL);
-	g_autoptr(NbciListRun) run = nbci_list_test_run(dir, args, NULL);
-	g_autoptr(NbciListRun) run_broken = nbci_list_test_run(dir, broken, NULL);
+	g_autoptr(NbciTestRun) run = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciTestRun) run_broken = nbci_list_test_run(dir, broken, NULL);
 	g_autofree gchar *contents = NULL;
 
 	g_assert_cmpint(run->status, ==, 0);
@@ -525,7 +459,7 @@ nbci_list_test_merge_junit(void)
 	g_assert_cmpint(run_broken->status, ==, 2);
 	g_assert_nonnull(strstr(run_broken->err, "reports/broken.xml"));
 	g_assert_false(g_file_test(broken_merged, G_FILE_TEST_EXISTS));
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 /* Runs a passing and a failing notebook twice with --cache: the second
@@ -541,9 +475,9 @@ nbci_list_test_run_cache(void)
 	g_autofree gchar *contents = NULL;
 	g_autofree gchar *edited = NULL;
 	g_auto(GStrv) parts = NULL;
-	g_autoptr(NbciListRun) first = nbci_list_test_run(dir, args, NULL);
-	g_autoptr(NbciListRun) second = NULL;
-	g_autoptr(NbciListRun) third = NULL;
+	g_autoptr(NbciTestRun) first = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciTestRun) second = NULL;
+	g_autoptr(NbciTestRun) third = NULL;
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
 	JsonObject *notebooks;
@@ -571,7 +505,7 @@ nbci_list_test_run_cache(void)
 	third = nbci_list_test_run(dir, args, NULL);
 	g_assert_cmpint(third->status, ==, 1);
 	g_assert_nonnull(strstr(third->out, "1 passed, 1 failed"));
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 /* Interrupts a run after its first notebook passed: the cache still
@@ -640,7 +574,7 @@ nbci_list_test_run_cache_interrupted(void)
 						  "notebooks");
 	g_assert_true(json_object_has_member(notebooks, "notebooks/a.ipynb"));
 	g_assert_false(json_object_has_member(notebooks, "notebooks/slow.ipynb"));
-	nbci_list_test_remove_tree(dir);
+	nbci_test_remove_tree(dir);
 }
 
 int

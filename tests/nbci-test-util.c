@@ -1,0 +1,193 @@
+/*
+ * Copyright 2026 The nbci authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* Set-up code the test programs share: running the built nbci program, copying
+ * fixtures, reading reports and finding the processes a test started. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "nbci-test-util.h"
+
+void
+nbci_test_run_free(NbciTestRun *run)
+{
+	g_free(run->out);
+	g_free(run->err);
+	g_free(run);
+}
+
+/* Creates a launcher that runs in @cwd with a fixed PATH and pipes for
+ * stdout and stderr. */
+GSubprocessLauncher *
+nbci_test_launcher_new(const gchar *cwd)
+{
+	GSubprocessLauncher *launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+				      G_SUBPROCESS_FLAGS_STDERR_PIPE);
+
+	g_subprocess_launcher_set_cwd(launcher, cwd);
+	g_subprocess_launcher_setenv(launcher, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", TRUE);
+	return launcher;
+}
+
+/* Creates the start of a command line that runs NBCI_PROGRAM. With
+ * @wrapped, the words of NBCI_TEST_WRAPPER (such as
+ * "valgrind --error-exitcode=99") come first when that is set. */
+GPtrArray *
+nbci_test_argv_new(gboolean wrapped)
+{
+	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+	const gchar *wrapper = g_getenv("NBCI_TEST_WRAPPER");
+
+	if (wrapped && wrapper != NULL) {
+		g_auto(GStrv) words = g_strsplit(wrapper, " ", -1);
+
+		for (guint i = 0; words[i] != NULL; i++) {
+			if (words[i][0] != '\0')
+				g_ptr_array_add(argv, g_strdup(words[i]));
+		}
+	}
+	g_ptr_array_add(argv, g_strdup(g_getenv("NBCI_PROGRAM")));
+	return argv;
+}
+
+/* Runs @argv to the end and returns its exit status and output. Fails the
+ * test when it cannot start or does not exit normally. */
+NbciTestRun *
+nbci_test_spawn(GSubprocessLauncher *launcher, GPtrArray *argv)
+{
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GError) error = NULL;
+	NbciTestRun *run = g_new0(NbciTestRun, 1);
+
+	g_ptr_array_add(argv, NULL);
+	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8(process, NULL, NULL, &run->out, &run->err, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(process));
+	run->status = g_subprocess_get_exit_status(process);
+	if (g_test_verbose())
+		g_printerr("nbci exited %d\n--- stdout\n%s--- stderr\n%s", run->status, run->out, run->err);
+	return run;
+}
+
+/* Runs nbci with @args, after setting the NAME, VALUE pairs of @env. */
+NbciTestRun *
+nbci_test_run_nbci(GSubprocessLauncher *launcher,
+		   const gchar *const *args,
+		   const gchar *const *env,
+		   gboolean wrapped)
+{
+	g_autoptr(GPtrArray) argv = nbci_test_argv_new(wrapped);
+
+	for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
+		g_subprocess_launcher_setenv(launcher, env[i], env[i + 1], TRUE);
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, g_strdup(args[i]));
+	return nbci_test_spawn(launcher, argv);
+}
+
+/* Copies @source with `cp -r` into a new temporary folder named after
+ * @tmp_template, and returns that folder. */
+gchar *
+nbci_test_copy_fixture(const gchar *tmp_template, const gchar *source)
+{
+	g_autofree gchar *tmp = g_dir_make_tmp(tmp_template, NULL);
+	g_autofree gchar *command = g_strdup_printf("cp -r '%s' '%s/'", source, tmp);
+	gint wait_status = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_nonnull(tmp);
+	g_spawn_command_line_sync(command, NULL, NULL, &wait_status, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
+	return g_steal_pointer(&tmp);
+}
+
+void
+nbci_test_remove_tree(const gchar *path)
+{
+	const gchar *argv[] = {"rm", "-rf", path, NULL};
+
+	g_assert_true(g_spawn_sync(NULL,
+				   (gchar **)argv,
+				   NULL,
+				   G_SPAWN_SEARCH_PATH,
+				   NULL,
+				   NULL,
+				   NULL,
+				   NULL,
+				   NULL,
+				   NULL));
+}
+
+/* Loads a report file, which must contain a JSON array. */
+JsonArray *
+nbci_test_load_report(const gchar *path)
+{
+	JsonNode *root;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+
+	json_parser_load_from_file(parser, path, &error);
+	g_assert_no_error(error);
+	root = json_parser_get_root(parser);
+	g_assert_true(JSON_NODE_HOLDS_ARRAY(root));
+	return json_array_ref(json_node_get_array(root));
+}
+
+/* Returns the pids of the processes whose environment contains
+ * NBCI_TEST_MARKER=@marker. */
+GArray *
+nbci_test_find_marked_processes(const gchar *marker)
+{
+	const gchar *name;
+	g_autofree gchar *needle = g_strdup_printf("NBCI_TEST_MARKER=%s", marker);
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	GArray *pids = g_array_new(FALSE, FALSE, sizeof(gint));
+
+	g_assert_nonnull(proc);
+	while ((name = g_dir_read_name(proc)) != NULL) {
+		gsize length = 0;
+		gint pid;
+		g_autofree gchar *path = NULL;
+		g_autofree gchar *environ_data = NULL;
+
+		if (!g_ascii_isdigit(name[0]))
+			continue;
+		pid = atoi(name);
+		path = g_strdup_printf("/proc/%s/environ", name);
+		if (!g_file_get_contents(path, &environ_data, &length, NULL))
+			continue;
+		for (gsize offset = 0; offset < length; offset += strlen(environ_data + offset) + 1) {
+			if (g_strcmp0(environ_data + offset, needle) == 0) {
+				g_array_append_val(pids, pid);
+				break;
+			}
+		}
+	}
+	return pids;
+}
+
+/* Fails the test when a process carrying @marker is still there after
+ * about five seconds. */
+void
+nbci_test_assert_no_marked_process(const gchar *marker)
+{
+	g_autoptr(GArray) pids = NULL;
+
+	/* A process that was sent SIGKILL can take a moment to go. */
+	for (guint attempt = 0; attempt < 50; attempt++) {
+		g_clear_pointer(&pids, g_array_unref);
+		pids = nbci_test_find_marked_processes(marker);
+		if (pids->len == 0)
+			return;
+		g_usleep(100 * 1000);
+	}
+	g_assert_cmpuint(pids->len, ==, 0);
+}
