@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "nbci-parameters-private.h"
+#include "nbci-test-util.h"
 
 /* Runs /usr/bin/python3 on @script with @input on stdin and returns what it
  * printed. The test fails when Python exits with an error. */
@@ -763,22 +764,6 @@ nbci_parameters_test_inject_bad_name(void)
 	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_PARAMETERS);
 }
 
-typedef struct {
-	gint status;
-	gchar *out;
-	gchar *err;
-} NbciTestRun;
-
-static void
-nbci_test_run_free(NbciTestRun *run)
-{
-	g_free(run->out);
-	g_free(run->err);
-	g_free(run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciTestRun, nbci_test_run_free)
-
 /* Copies the fixtures of tests/parameters into a new temporary folder. */
 static gchar *
 nbci_test_copy_fixtures(void)
@@ -803,45 +788,22 @@ nbci_test_copy_fixtures(void)
 	return dir;
 }
 
-static void
-nbci_test_remove_fixtures(const gchar *dir)
-{
-	g_autofree gchar *command = g_strdup_printf("rm -rf '%s'", dir);
-	g_autoptr(GError) error = NULL;
-
-	g_spawn_command_line_sync(command, NULL, NULL, NULL, &error);
-	g_assert_no_error(error);
-}
-
 /* Runs the built nbci in @cwd with @args, on the kernelspecs of the system
  * and of tests/jupyter. */
 static NbciTestRun *
-nbci_test_run_nbci(const gchar *cwd, const gchar *const *args)
+nbci_parameters_test_run_nbci(const gchar *cwd, const gchar *const *args)
 {
 	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
 	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
 	g_autofree gchar *jupyter_path = g_test_build_filename(G_TEST_DIST, "jupyter", NULL);
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	NbciTestRun *run = g_new0(NbciTestRun, 1);
+	g_autoptr(GPtrArray) argv = nbci_test_argv_new(FALSE);
 
 	g_subprocess_launcher_set_cwd(launcher, cwd);
 	g_subprocess_launcher_setenv(launcher, "JUPYTER_PATH", jupyter_path, TRUE);
-	g_ptr_array_add(argv, (gpointer)g_getenv("NBCI_PROGRAM"));
-	g_ptr_array_add(argv, (gpointer) "run");
+	g_ptr_array_add(argv, g_strdup("run"));
 	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(process, NULL, NULL, &run->out, &run->err, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(process));
-	run->status = g_subprocess_get_exit_status(process);
-	if (g_test_verbose())
-		g_printerr("nbci exited %d\n--- stdout\n%s--- stderr\n%s", run->status, run->out, run->err);
-	return run;
+		g_ptr_array_add(argv, g_strdup(args[i]));
+	return nbci_test_spawn(launcher, argv);
 }
 
 /* The -p values that check.ipynb asserts, with params.yml for the rest. */
@@ -857,7 +819,7 @@ nbci_parameters_test_run_kernel(void)
 	const gchar *args[] = {"--report", "report.json", "--output-dir", "out",
 			       "--parameters", "params.yml", NBCI_TEST_CHECK_ARGS,
 			       "check.ipynb", NULL};
-	g_autoptr(NbciTestRun) run = nbci_test_run_nbci(dir, args);
+	g_autoptr(NbciTestRun) run = nbci_parameters_test_run_nbci(dir, args);
 	g_autoptr(NbciNotebook) notebook = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *source = NULL;
@@ -885,7 +847,7 @@ nbci_parameters_test_run_kernel(void)
 			"He said \"hi\"\nC:\\new\\ 'end'");
 	g_assert_cmpint(json_object_get_int_member(recorded, "count"), ==, 12);
 	g_assert_true(json_object_has_member(recorded, "settings"));
-	nbci_test_remove_fixtures(dir);
+	nbci_test_remove_tree(dir);
 }
 
 /* Without the -p values the checks fail, so the passing run above is due to
@@ -896,11 +858,11 @@ nbci_parameters_test_run_without(void)
 	g_autofree gchar *dir = nbci_test_copy_fixtures();
 	const gchar *args[] = {"--report", "report.json", "--parameters", "params.yml",
 			       "check.ipynb", NULL};
-	g_autoptr(NbciTestRun) run = nbci_test_run_nbci(dir, args);
+	g_autoptr(NbciTestRun) run = nbci_parameters_test_run_nbci(dir, args);
 
 	g_assert_cmpint(run->status, ==, 1);
 	g_assert_nonnull(strstr(run->out, "AssertionError"));
-	nbci_test_remove_fixtures(dir);
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -909,10 +871,10 @@ nbci_parameters_test_run_config_key(void)
 	g_autofree gchar *dir = nbci_test_copy_fixtures();
 	const gchar *args[] = {"-c", "with-parameters.yml", "--report", "report.json",
 			       NBCI_TEST_CHECK_ARGS, "check.ipynb", NULL};
-	g_autoptr(NbciTestRun) run = nbci_test_run_nbci(dir, args);
+	g_autoptr(NbciTestRun) run = nbci_parameters_test_run_nbci(dir, args);
 
 	g_assert_cmpint(run->status, ==, 0);
-	nbci_test_remove_fixtures(dir);
+	nbci_test_remove_tree(dir);
 }
 
 /* A kernel whose language nbci cannot write fails before it starts, with
@@ -925,7 +887,7 @@ nbci_parameters_test_run_other_language(void)
 	g_autofree gchar *report = NULL;
 	const gchar *args[] = {"--report", "report.json", "-p", "x", "1",
 			       "other-language.ipynb", NULL};
-	g_autoptr(NbciTestRun) run = nbci_test_run_nbci(dir, args);
+	g_autoptr(NbciTestRun) run = nbci_parameters_test_run_nbci(dir, args);
 	g_autoptr(GError) error = NULL;
 
 	g_assert_cmpint(run->status, !=, 0);
@@ -934,7 +896,7 @@ nbci_parameters_test_run_other_language(void)
 	g_assert_nonnull(strstr(report, "ParameterError"));
 	g_assert_nonnull(strstr(report, "its kernel silent runs silent"));
 	g_assert_null(strstr(run->err, "silent kernel started"));
-	nbci_test_remove_fixtures(dir);
+	nbci_test_remove_tree(dir);
 }
 
 static void
@@ -948,22 +910,22 @@ nbci_parameters_test_run_usage(void)
 	g_autoptr(NbciTestRun) run = NULL;
 	g_autoptr(GError) error = NULL;
 
-	run = nbci_test_run_nbci(dir, missing_value);
+	run = nbci_parameters_test_run_nbci(dir, missing_value);
 	g_assert_cmpint(run->status, ==, 2);
 	g_assert_nonnull(strstr(run->err, "-p needs a parameter NAME and a VALUE"));
 	g_clear_pointer(&run, nbci_test_run_free);
 
 	g_file_set_contents(bad, "- one\n- two\n", -1, &error);
 	g_assert_no_error(error);
-	run = nbci_test_run_nbci(dir, bad_file);
+	run = nbci_parameters_test_run_nbci(dir, bad_file);
 	g_assert_cmpint(run->status, ==, 2);
 	g_assert_nonnull(strstr(run->err, "bad.yml:1:1: the parameters file must contain"));
 	g_clear_pointer(&run, nbci_test_run_free);
 
-	run = nbci_test_run_nbci(dir, bad_value);
+	run = nbci_parameters_test_run_nbci(dir, bad_value);
 	g_assert_cmpint(run->status, ==, 2);
 	g_assert_nonnull(strstr(run->err, "invalid parameter n: the integer"));
-	nbci_test_remove_fixtures(dir);
+	nbci_test_remove_tree(dir);
 }
 
 int

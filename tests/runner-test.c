@@ -14,7 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "nbci-cache-private.h"
-#include "nbci-private.h"
+#include "nbci-test-util.h"
 
 /* A value in every kernel's environment (passed through `env`), so that
  * the test can find kernel processes that the runner left behind. */
@@ -36,26 +36,13 @@ nbci_test_make_dir(void)
 	return dir;
 }
 
+/* Moves out of @path before removing it, because a test may have made it
+ * the working directory. */
 static void
-nbci_test_remove_tree_at(const gchar *path)
-{
-	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-		const gchar *name;
-
-		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-			g_autofree gchar *child = g_build_filename(path, name, NULL);
-			nbci_test_remove_tree_at(child);
-		}
-	}
-	g_remove(path);
-}
-
-static void
-nbci_test_remove_tree(const gchar *path)
+nbci_runner_test_remove_dir(const gchar *path)
 {
 	g_assert_cmpint(g_chdir(g_get_tmp_dir()), ==, 0);
-	nbci_test_remove_tree_at(path);
+	nbci_test_remove_tree(path);
 }
 
 static JsonNode *
@@ -272,54 +259,6 @@ nbci_test_signals_connect(NbciTestSignals *signals, NbciRunner *runner)
 	g_signal_connect(runner, "notebook-retrying", G_CALLBACK(nbci_test_retrying_cb), signals);
 }
 
-/* Returns the pids of processes that carry this test's marker. */
-static GArray *
-nbci_test_find_marked_processes(void)
-{
-	const gchar *name;
-	g_autofree gchar *needle = g_strdup_printf("NBCI_TEST_MARKER=%s", test_marker);
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	GArray *pids = g_array_new(FALSE, FALSE, sizeof(gint));
-
-	g_assert_nonnull(proc);
-	while ((name = g_dir_read_name(proc)) != NULL) {
-		gsize length = 0;
-		gint pid;
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *environ_data = NULL;
-
-		if (!g_ascii_isdigit(name[0]))
-			continue;
-		pid = atoi(name);
-		path = g_strdup_printf("/proc/%s/environ", name);
-		if (!g_file_get_contents(path, &environ_data, &length, NULL))
-			continue;
-		for (gsize offset = 0; offset < length; offset += strlen(environ_data + offset) + 1) {
-			if (g_strcmp0(environ_data + offset, needle) == 0) {
-				g_array_append_val(pids, pid);
-				break;
-			}
-		}
-	}
-	return pids;
-}
-
-static void
-nbci_test_assert_no_kernel_left(void)
-{
-	g_autoptr(GArray) pids = NULL;
-
-	/* A process that was sent SIGKILL can take a moment to go. */
-	for (guint attempt = 0; attempt < 50; attempt++) {
-		g_clear_pointer(&pids, g_array_unref);
-		pids = nbci_test_find_marked_processes();
-		if (pids->len == 0)
-			return;
-		g_usleep(100 * 1000);
-	}
-	g_assert_cmpuint(pids->len, ==, 0);
-}
-
 static const gchar *
 nbci_test_entry_ename(JsonObject *entry)
 {
@@ -414,8 +353,8 @@ nbci_runner_test_parallel_listed_order(void)
 			NBCI_NOTEBOOK_OUTCOME_PASSED);
 	g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_FAILED), ==, 2);
 	g_assert_cmpuint(nbci_runner_get_n_notebooks(runner), ==, 3);
-	nbci_test_assert_no_kernel_left();
-	nbci_test_remove_tree(dir);
+	nbci_test_assert_no_marked_process(test_marker);
+	nbci_runner_test_remove_dir(dir);
 }
 
 /* Defines kernels_in(folder) in the kernel: the number of processes whose
@@ -502,8 +441,8 @@ nbci_runner_test_lookahead_no_kernel_left(void)
 		g_assert_cmpstr(g_ptr_array_index(signals.started, i), ==, name);
 		g_assert_cmpstr(g_ptr_array_index(signals.finished, i), ==, name);
 	}
-	nbci_test_assert_no_kernel_left();
-	nbci_test_remove_tree(dir);
+	nbci_test_assert_no_marked_process(test_marker);
+	nbci_runner_test_remove_dir(dir);
 }
 /* Cancels the run once both notebooks have written their file. */
 static gpointer
@@ -576,8 +515,8 @@ nbci_runner_test_cancel_stops_every_kernel(void)
 									   3)),
 			 ==,
 			 0);
-	nbci_test_assert_no_kernel_left();
-	nbci_test_remove_tree(dir);
+	nbci_test_assert_no_marked_process(test_marker);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
@@ -633,8 +572,8 @@ nbci_runner_test_retry_passes(void)
 	g_assert_cmpuint(signals.n_cell_failed, ==, 1);
 	g_assert_cmpuint(signals.started->len, ==, 5);
 	g_assert_cmpuint(signals.finished->len, ==, 2);
-	nbci_test_assert_no_kernel_left();
-	nbci_test_remove_tree(dir);
+	nbci_test_assert_no_marked_process(test_marker);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
@@ -681,8 +620,8 @@ nbci_runner_test_fail_fast(void)
 	g_assert_cmpuint(nbci_notebook_run_get_attempts(g_ptr_array_index(runs, 2)), ==, 0);
 	g_assert_false(g_file_test(c_ran, G_FILE_TEST_EXISTS));
 	g_assert_cmpuint(nbci_runner_get_n_notebooks(runner), ==, 2);
-	nbci_test_assert_no_kernel_left();
-	nbci_test_remove_tree(dir);
+	nbci_test_assert_no_marked_process(test_marker);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
@@ -716,7 +655,7 @@ nbci_runner_test_fail_fast_after_retries(void)
 	g_assert_true(nbci_notebook_run_get_passed_on_retry(
 	    g_ptr_array_index(nbci_runner_get_runs(runner), 0)));
 	g_assert_cmpuint(nbci_report_get_n_entries(nbci_runner_get_report(runner)), ==, 0);
-	nbci_test_remove_tree(dir);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
@@ -762,7 +701,7 @@ nbci_runner_test_allow_errors(gboolean by_metadata)
 									  0)),
 			==,
 			NBCI_NOTEBOOK_OUTCOME_FAILED);
-	nbci_test_remove_tree(dir);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
@@ -806,7 +745,7 @@ nbci_runner_test_raises_exception_not_raising(void)
 	g_assert_cmpstr(nbci_test_entry_ename(entry), ==, "CellDidNotRaise");
 	g_assert_nonnull(strstr(nbci_test_entry_evalue(entry), "raises-exception"));
 	g_assert_nonnull(strstr(nbci_test_entry_evalue(entry), "without error"));
-	nbci_test_remove_tree(dir);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
@@ -857,8 +796,8 @@ nbci_runner_test_timeout_sources(void)
 	g_assert_nonnull(strstr(evalue, "within 2 s (the notebook's metadata.execution.timeout)"));
 	evalue = nbci_test_entry_evalue(nbci_report_get_entry(report, 2));
 	g_assert_nonnull(strstr(evalue, "within 1 s (the cell's metadata.execution.timeout)"));
-	nbci_test_assert_no_kernel_left();
-	nbci_test_remove_tree(dir);
+	nbci_test_assert_no_marked_process(test_marker);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
@@ -906,7 +845,7 @@ nbci_runner_test_cache_skips_passed(void)
 		g_assert_nonnull(strstr(nbci_notebook_run_get_skip_reason(run_a), cache_path));
 		g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_SKIPPED), ==, 1);
 	}
-	nbci_test_remove_tree(dir);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
@@ -943,7 +882,7 @@ nbci_runner_test_env_reaches_kernel(void)
 				       nbci_report_get_entry(nbci_runner_get_report(runner), 0)));
 	g_assert_cmpuint(nbci_report_get_n_entries(nbci_runner_get_report(runner)), ==, 0);
 	g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_PASSED), ==, 1);
-	nbci_test_remove_tree(dir);
+	nbci_runner_test_remove_dir(dir);
 }
 
 static void
