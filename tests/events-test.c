@@ -14,23 +14,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "nbci-private.h"
-
-typedef struct {
-	gint status;
-	gchar *out;
-	gchar *err;
-} NbciTestRun;
-
-static void
-nbci_test_run_free(NbciTestRun *run)
-{
-	g_free(run->out);
-	g_free(run->err);
-	g_free(run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciTestRun, nbci_test_run_free)
+#include "nbci-test-util.h"
 
 /* A secret in nbci's environment that no report may contain. */
 #define NBCI_TEST_SECRET "hunter2-reports-secret"
@@ -42,25 +26,9 @@ static NbciTestRun *main_run = NULL;
 static gchar *
 nbci_test_copy_fixtures(void)
 {
-	g_autofree gchar *tmp = g_dir_make_tmp("nbci-events-XXXXXX", NULL);
-	g_autofree gchar *source = g_test_build_filename(G_TEST_DIST, "reports", NULL);
-	g_autofree gchar *command = g_strdup_printf("cp -r '%s/.' '%s/'", source, tmp);
-	gint wait_status = 0;
-	g_autoptr(GError) error = NULL;
+	g_autofree gchar *source = g_test_build_filename(G_TEST_DIST, "reports", ".", NULL);
 
-	g_assert_nonnull(tmp);
-	g_spawn_command_line_sync(command, NULL, NULL, &wait_status, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
-	return g_steal_pointer(&tmp);
-}
-
-static void
-nbci_test_remove_tree(const gchar *path)
-{
-	const gchar *argv[] = {"rm", "-rf", path, NULL};
-
-	g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+	return nbci_test_copy_fixture("nbci-events-XXXXXX", source);
 }
 
 /* Runs nbci in @cwd with @args and the NAME, VALUE pairs of @env. With
@@ -72,20 +40,12 @@ nbci_test_run(const gchar *cwd,
 	      const gchar *const *env,
 	      gboolean terminal)
 {
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-				      G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GSubprocessLauncher) launcher = nbci_test_launcher_new(cwd);
+	g_autoptr(GPtrArray) argv = nbci_test_argv_new(!terminal);
 	g_autoptr(GString) command = g_string_new(NULL);
 	g_autofree gchar *jupyter_path = g_test_build_filename(G_TEST_DIST, "jupyter", NULL);
-	const gchar *wrapper = g_getenv("NBCI_TEST_WRAPPER");
-	g_autoptr(GError) error = NULL;
-	NbciTestRun *run = g_new0(NbciTestRun, 1);
 
-	g_subprocess_launcher_set_cwd(launcher, cwd);
 	g_subprocess_launcher_setenv(launcher, "JUPYTER_PATH", jupyter_path, TRUE);
-	g_subprocess_launcher_setenv(launcher, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", TRUE);
 	g_subprocess_launcher_setenv(launcher, "EMAIL_SENDER_PASSWORD", NBCI_TEST_SECRET, TRUE);
 	g_subprocess_launcher_setenv(launcher, "TERM", "xterm", TRUE);
 	g_subprocess_launcher_unsetenv(launcher, "NO_COLOR");
@@ -93,15 +53,6 @@ nbci_test_run(const gchar *cwd,
 	for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
 		g_subprocess_launcher_setenv(launcher, env[i], env[i + 1], TRUE);
 
-	if (wrapper != NULL && wrapper[0] != '\0' && !terminal) {
-		g_auto(GStrv) words = g_strsplit(wrapper, " ", -1);
-
-		for (guint i = 0; words[i] != NULL; i++) {
-			if (words[i][0] != '\0')
-				g_ptr_array_add(argv, g_strdup(words[i]));
-		}
-	}
-	g_ptr_array_add(argv, g_strdup(g_getenv("NBCI_PROGRAM")));
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, g_strdup(args[i]));
 	if (terminal) {
@@ -115,17 +66,7 @@ nbci_test_run(const gchar *cwd,
 		g_ptr_array_add(argv, g_strdup(command->str));
 		g_ptr_array_add(argv, g_strdup("/dev/null"));
 	}
-	g_ptr_array_add(argv, NULL);
-
-	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(process, NULL, NULL, &run->out, &run->err, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(process));
-	run->status = g_subprocess_get_exit_status(process);
-	if (g_test_verbose())
-		g_printerr("nbci exited %d\n--- stdout\n%s--- stderr\n%s", run->status, run->out, run->err);
-	return run;
+	return nbci_test_spawn(launcher, argv);
 }
 
 static gchar *
