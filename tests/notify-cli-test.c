@@ -16,23 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nbci-private.h"
-
-typedef struct {
-	gint status;
-	gchar *out;
-	gchar *err;
-} NbciRun;
-
-static void
-nbci_run_free(NbciRun *run)
-{
-	g_free(run->out);
-	g_free(run->err);
-	g_free(run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciRun, nbci_run_free)
+#include "nbci-test-util.h"
 
 /* A project folder with notebooks/, a configuration, a private TMPDIR
  * and the log the recording notifiers write. */
@@ -41,21 +25,6 @@ typedef struct {
 	gchar *tmp_dir;
 	gchar *log_path;
 } NbciProject;
-
-static void
-nbci_test_remove_tree(const gchar *path)
-{
-	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-		const gchar *name;
-
-		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-			g_autofree gchar *child = g_build_filename(path, name, NULL);
-			nbci_test_remove_tree(child);
-		}
-	}
-	g_remove(path);
-}
 
 static void
 nbci_project_free(NbciProject *project)
@@ -113,45 +82,22 @@ nbci_project_new(const gchar *const *notebooks, const gchar *config)
 
 /* Runs nbci in @project with the recording notifiers. @env contains pairs
  * of extra variables. */
-static NbciRun *
+static NbciTestRun *
 nbci_project_run(NbciProject *project, const gchar *const *args, const gchar *const *env)
 {
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-				      G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	g_autoptr(GSubprocessLauncher) launcher = nbci_test_launcher_new(project->dir);
 	g_autofree gchar *jupyter_path = g_test_build_filename(G_TEST_DIST, "jupyter", NULL);
 	g_autofree gchar *kernel_dir =
 	    g_test_build_filename(G_TEST_BUILT, "..", "plugins", "kernel", NULL);
 	g_autofree gchar *recording_dir = g_test_build_filename(G_TEST_BUILT, "notification", NULL);
 	g_autofree gchar *plugin_path = g_strdup_printf("%s:%s", kernel_dir, recording_dir);
-	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	NbciRun *run = g_new0(NbciRun, 1);
 
-	g_subprocess_launcher_set_cwd(launcher, project->dir);
 	g_subprocess_launcher_setenv(launcher, "JUPYTER_PATH", jupyter_path, TRUE);
-	g_subprocess_launcher_setenv(launcher, "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", TRUE);
 	g_subprocess_launcher_setenv(launcher, "NBCI_PLUGIN_PATH", plugin_path, TRUE);
 	g_subprocess_launcher_setenv(launcher, "NBCI_TEST_NOTIFY_LOG", project->log_path, TRUE);
 	g_subprocess_launcher_setenv(launcher, "TMPDIR", project->tmp_dir, TRUE);
 	g_subprocess_launcher_unsetenv(launcher, "NBCI_TEST_NOTIFY_FAIL");
-	for (guint i = 0; env != NULL && env[i] != NULL; i += 2)
-		g_subprocess_launcher_setenv(launcher, env[i], env[i + 1], TRUE);
-
-	g_ptr_array_add(argv, (gpointer)g_getenv("NBCI_PROGRAM"));
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(process, NULL, NULL, &run->out, &run->err, &error);
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(process));
-	run->status = g_subprocess_get_exit_status(process);
-	if (g_test_verbose())
-		g_printerr("nbci exited %d\n--- stdout\n%s--- stderr\n%s", run->status, run->out, run->err);
-	return run;
+	return nbci_test_run_nbci(launcher, args, env, FALSE);
 }
 
 /* Returns the lines of the notification log, none when it does not exist. */
@@ -192,7 +138,7 @@ nbci_notify_cli_test_run_sends(void)
 							  "notification:\n"
 							  "  email: 1\n"
 							  "  slack: 1\n");
-	g_autoptr(NbciRun) run = nbci_project_run(project, (const gchar *const[]){"run", NULL}, NULL);
+	g_autoptr(NbciTestRun) run = nbci_project_run(project, (const gchar *const[]){"run", NULL}, NULL);
 	g_auto(GStrv) lines = nbci_project_read_log(project);
 	g_autofree gchar *smtp = NULL;
 	g_autofree gchar *slack = NULL;
@@ -229,7 +175,7 @@ nbci_notify_cli_test_run_failure_keeps_status(void)
 							  "  drive: 1\n"
 							  "  slack: 1\n");
 	const gchar *fail_env[] = {"NBCI_TEST_NOTIFY_FAIL", "drive", NULL};
-	g_autoptr(NbciRun) run =
+	g_autoptr(NbciTestRun) run =
 	    nbci_project_run(project, (const gchar *const[]){"run", NULL}, fail_env);
 	g_auto(GStrv) lines = nbci_project_read_log(project);
 
@@ -253,11 +199,11 @@ nbci_notify_cli_test_run_notify_strict(void)
 							  "notification:\n"
 							  "  slack: 1\n");
 	const gchar *fail_env[] = {"NBCI_TEST_NOTIFY_FAIL", "slack", NULL};
-	g_autoptr(NbciRun) lenient =
+	g_autoptr(NbciTestRun) lenient =
 	    nbci_project_run(project, (const gchar *const[]){"run", NULL}, fail_env);
-	g_autoptr(NbciRun) strict =
+	g_autoptr(NbciTestRun) strict =
 	    nbci_project_run(project, (const gchar *const[]){"run", "--notify-strict", NULL}, fail_env);
-	g_autoptr(NbciRun) strict_ok =
+	g_autoptr(NbciTestRun) strict_ok =
 	    nbci_project_run(project, (const gchar *const[]){"run", "--notify-strict", NULL}, NULL);
 	g_auto(GStrv) lines = nbci_project_read_log(project);
 	g_autofree gchar *expected = nbci_test_expected_line("slack",
@@ -282,7 +228,7 @@ nbci_notify_cli_test_run_no_notify(void)
 							  "project: demo\n"
 							  "notification:\n"
 							  "  slack: 1\n");
-	g_autoptr(NbciRun) run =
+	g_autoptr(NbciTestRun) run =
 	    nbci_project_run(project, (const gchar *const[]){"run", "--no-notify", NULL}, NULL);
 	g_auto(GStrv) lines = nbci_project_read_log(project);
 
@@ -302,7 +248,7 @@ nbci_notify_cli_test_run_when_failure(void)
 							  "notification:\n"
 							  "  slack: 1\n"
 							  "  when: failure\n");
-	g_autoptr(NbciRun) run = nbci_project_run(project, (const gchar *const[]){"run", NULL}, NULL);
+	g_autoptr(NbciTestRun) run = nbci_project_run(project, (const gchar *const[]){"run", NULL}, NULL);
 	g_auto(GStrv) lines = nbci_project_read_log(project);
 
 	g_assert_cmpint(run->status, ==, 0);
@@ -319,9 +265,9 @@ nbci_notify_cli_test_notify_resends(void)
 							  "output_dir: executed\n"
 							  "notification:\n"
 							  "  drive: 1\n");
-	g_autoptr(NbciRun) first =
+	g_autoptr(NbciTestRun) first =
 	    nbci_project_run(project, (const gchar *const[]){"run", "--no-notify", NULL}, NULL);
-	g_autoptr(NbciRun) again = nbci_project_run(project,
+	g_autoptr(NbciTestRun) again = nbci_project_run(project,
 						    (const gchar *const[]){"notify",
 									   "nbci-report.json",
 									   NULL},
@@ -351,7 +297,7 @@ nbci_notify_cli_test_notify_fails(void)
 							  "  slack: 1\n");
 	g_autofree gchar *report = g_build_filename(project->dir, "old.json", NULL);
 	const gchar *fail_env[] = {"NBCI_TEST_NOTIFY_FAIL", "smtp", NULL};
-	g_autoptr(NbciRun) run = NULL;
+	g_autoptr(NbciTestRun) run = NULL;
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GError) error = NULL;
 
@@ -377,7 +323,7 @@ nbci_notify_cli_test_notify_missing_plugin(void)
 							  "  slack: 1\n");
 	g_autofree gchar *report = g_build_filename(project->dir, "old.json", NULL);
 	const gchar *env[] = {"NBCI_PLUGIN_PATH", "", NULL};
-	g_autoptr(NbciRun) run = NULL;
+	g_autoptr(NbciTestRun) run = NULL;
 	g_autoptr(GError) error = NULL;
 
 	g_assert_true(g_file_set_contents(report, "[]\n", -1, &error));
@@ -401,12 +347,12 @@ nbci_notify_cli_test_notify_usage_errors(void)
 	g_autofree gchar *empty = g_build_filename(project->dir, "empty.json", NULL);
 	g_autofree gchar *bad_config = g_build_filename(project->dir, "bad.yml", NULL);
 	g_autofree gchar *off_config = g_build_filename(project->dir, "off.yml", NULL);
-	g_autoptr(NbciRun) no_argument = NULL;
-	g_autoptr(NbciRun) two_arguments = NULL;
-	g_autoptr(NbciRun) missing = NULL;
-	g_autoptr(NbciRun) invalid = NULL;
-	g_autoptr(NbciRun) config_error = NULL;
-	g_autoptr(NbciRun) nothing_on = NULL;
+	g_autoptr(NbciTestRun) no_argument = NULL;
+	g_autoptr(NbciTestRun) two_arguments = NULL;
+	g_autoptr(NbciTestRun) missing = NULL;
+	g_autoptr(NbciTestRun) invalid = NULL;
+	g_autoptr(NbciTestRun) config_error = NULL;
+	g_autoptr(NbciTestRun) nothing_on = NULL;
 	g_autoptr(GError) error = NULL;
 
 	g_assert_true(g_file_set_contents(not_array, "{\"cell\": 1}\n", -1, &error));
@@ -470,7 +416,7 @@ nbci_notify_cli_test_secrets_not_printed(void)
 			      "EMAIL_SENDER_PASSWORD",
 			      "hunter2-never-printed",
 			      NULL};
-	g_autoptr(NbciRun) run =
+	g_autoptr(NbciTestRun) run =
 	    nbci_project_run(project, (const gchar *const[]){"run", "-vv", NULL}, env);
 
 	g_assert_cmpint(run->status, ==, 1);
@@ -493,7 +439,7 @@ nbci_notify_cli_test_notify_attaches_only_notebooks(void)
 	g_autofree gchar *link_path = g_build_filename(project->dir, "link.ipynb", NULL);
 	g_autofree gchar *report_path = g_build_filename(project->dir, "leak.json", NULL);
 	g_autofree gchar *report = NULL;
-	g_autoptr(NbciRun) run = NULL;
+	g_autoptr(NbciTestRun) run = NULL;
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GError) error = NULL;
 
@@ -538,7 +484,7 @@ nbci_notify_cli_test_notify_fifo_report(void)
 							  "notification:\n"
 							  "  drive: 1\n");
 	g_autofree gchar *fifo_path = g_build_filename(project->dir, "fifo.json", NULL);
-	g_autoptr(NbciRun) run = NULL;
+	g_autoptr(NbciTestRun) run = NULL;
 
 	g_assert_cmpint(mkfifo(fifo_path, 0600), ==, 0);
 	run = nbci_project_run(project, (const gchar *const[]){"notify", "fifo.json", NULL}, NULL);
@@ -559,7 +505,7 @@ nbci_notify_cli_test_long_project_name(void)
 						   "  drive: 1\n",
 						   name);
 	g_autoptr(NbciProject) project = nbci_project_new(notebooks, config);
-	g_autoptr(NbciRun) run =
+	g_autoptr(NbciTestRun) run =
 	    nbci_project_run(project, (const gchar *const[]){"run", NULL}, NULL);
 	g_auto(GStrv) lines = nbci_project_read_log(project);
 
@@ -594,7 +540,7 @@ nbci_test_signal_while_notifying(const gchar *command, gint signal_number)
 	g_autoptr(GError) error = NULL;
 
 	if (g_strcmp0(command, "notify") == 0) {
-		g_autoptr(NbciRun) first = nbci_project_run(project,
+		g_autoptr(NbciTestRun) first = nbci_project_run(project,
 							    (const gchar *const[]){"run",
 										   "--no-notify",
 										   NULL},
