@@ -13,7 +13,7 @@
 
 #include "nbci-fork-server.h"
 #include "nbci-kernel-executor.h"
-#include "nbci-private.h"
+#include "nbci-test-util.h"
 
 /* Debian's ipykernel kernelspec. */
 #define TEST_PYTHON3_SPEC "/usr/share/jupyter/kernels/python3"
@@ -466,39 +466,6 @@ test_spawn_nbci(const gchar *dir, const gchar *const *args, GError **error)
 	return g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, error);
 }
 
-/* Returns the pids of processes started with NBCI_TEST_MARKER=@marker in
- * their environment. */
-static GArray *
-test_find_marked_processes(const gchar *marker)
-{
-	g_autofree gchar *needle = g_strdup_printf("NBCI_TEST_MARKER=%s", marker);
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	GArray *pids = g_array_new(FALSE, FALSE, sizeof(GPid));
-	const gchar *name;
-
-	g_assert_nonnull(proc);
-	while ((name = g_dir_read_name(proc)) != NULL) {
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *data = NULL;
-		gsize length = 0;
-		GPid pid;
-
-		if (!g_ascii_isdigit(name[0]))
-			continue;
-		pid = (GPid)g_ascii_strtoll(name, NULL, 10);
-		path = g_strdup_printf("/proc/%s/environ", name);
-		if (!g_file_get_contents(path, &data, &length, NULL) || !test_process_exists(pid))
-			continue;
-		for (gsize offset = 0; offset < length; offset += strlen(data + offset) + 1) {
-			if (g_strcmp0(data + offset, needle) == 0) {
-				g_array_append_val(pids, pid);
-				break;
-			}
-		}
-	}
-	return pids;
-}
-
 /* Stops nbci with @signum while a cell runs on a forked kernel, and checks
  * that neither the fork server nor the kernel outlives it. */
 static void
@@ -526,7 +493,7 @@ test_kernel_fork_stop_nbci(gint signum)
 	do {
 		g_clear_pointer(&pids, g_array_unref);
 		g_usleep(50 * 1000);
-		pids = test_find_marked_processes(marker);
+		pids = nbci_test_find_marked_processes(marker);
 	} while (pids->len < 3 && g_get_monotonic_time() < deadline);
 	g_assert_cmpuint(pids->len, ==, 3);
 
@@ -546,7 +513,7 @@ test_kernel_fork_stop_nbci(gint signum)
 	deadline = g_get_monotonic_time() + TEST_GONE_TIMEOUT_MS * 1000;
 	do {
 		g_clear_pointer(&pids, g_array_unref);
-		pids = test_find_marked_processes(marker);
+		pids = nbci_test_find_marked_processes(marker);
 		if (pids->len > 0)
 			g_usleep(50 * 1000);
 	} while (pids->len > 0 && g_get_monotonic_time() < deadline);
@@ -597,7 +564,7 @@ test_kernel_fork_exit_stops_server(void)
 	g_assert_cmpint(g_subprocess_get_exit_status(nbci), ==, 0);
 
 	/* no waiting here: the server must already be gone */
-	pids = test_find_marked_processes(marker);
+	pids = nbci_test_find_marked_processes(marker);
 	g_assert_cmpuint(pids->len, ==, 0);
 
 	report = g_build_filename(dir, "nbci-report.json", NULL);

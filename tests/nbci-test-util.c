@@ -141,7 +141,24 @@ nbci_test_load_report(const gchar *path)
 	return json_array_ref(json_node_get_array(root));
 }
 
-/* Returns the pids of the processes whose environment contains
+/* Checks that the process with the pid @name exists and is not a zombie,
+ * which has exited but was not reaped yet. */
+static gboolean
+nbci_test_process_is_running(const gchar *name)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%s/stat", name);
+	g_autofree gchar *stat = NULL;
+	const gchar *end;
+
+	if (!g_file_get_contents(path, &stat, NULL, NULL))
+		return FALSE;
+
+	/* The state follows the command name, which is in parentheses. */
+	end = strrchr(stat, ')');
+	return end != NULL && end[1] == ' ' && end[2] != 'Z';
+}
+
+/* Returns the pids of the running processes whose environment contains
  * NBCI_TEST_MARKER=@marker. */
 GArray *
 nbci_test_find_marked_processes(const gchar *marker)
@@ -162,7 +179,8 @@ nbci_test_find_marked_processes(const gchar *marker)
 			continue;
 		pid = atoi(name);
 		path = g_strdup_printf("/proc/%s/environ", name);
-		if (!g_file_get_contents(path, &environ_data, &length, NULL))
+		if (!g_file_get_contents(path, &environ_data, &length, NULL) ||
+		    !nbci_test_process_is_running(name))
 			continue;
 		for (gsize offset = 0; offset < length; offset += strlen(environ_data + offset) + 1) {
 			if (g_strcmp0(environ_data + offset, needle) == 0) {
