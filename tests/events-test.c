@@ -144,45 +144,8 @@ nbci_test_count_events(GPtrArray *events, const gchar *event)
 static gchar *
 nbci_test_junit_xpath(const gchar *path, const gchar *expression)
 {
-	g_autofree gchar *schema = g_test_build_filename(G_TEST_DIST, "junit.xsd", NULL);
-	const gchar *validate[] = {"xmllint", "--noout", "--schema", schema, path, NULL};
-	const gchar *query[] = {"xmllint", "--xpath", expression, path, NULL};
-	g_autofree gchar *err = NULL;
-	gchar *out = NULL;
-	gint wait_status = 0;
-	g_autoptr(GError) error = NULL;
-
-	g_spawn_sync(NULL,
-		     (gchar **)validate,
-		     NULL,
-		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-		     NULL,
-		     NULL,
-		     NULL,
-		     &err,
-		     &wait_status,
-		     &error);
-	g_assert_no_error(error);
-	if (!g_spawn_check_wait_status(wait_status, NULL))
-		g_error("%s does not validate against %s:\n%s", path, schema, err);
-
-	g_spawn_sync(NULL,
-		     (gchar **)query,
-		     NULL,
-		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-		     NULL,
-		     NULL,
-		     &out,
-		     NULL,
-		     &wait_status,
-		     &error);
-	g_assert_no_error(error);
-	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
-
-	/* xmllint ends the value with one newline of its own */
-	g_assert_true(g_str_has_suffix(out, "\n"));
-	out[strlen(out) - 1] = '\0';
-	return out;
+	nbci_test_assert_junit_valid(path);
+	return nbci_test_xpath(path, expression);
 }
 
 static void

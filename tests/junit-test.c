@@ -10,69 +10,7 @@
 #include <string.h>
 
 #include "nbci-junit-private.h"
-#include "nbci-private.h"
-
-/* Validates @path against tests/junit.xsd with xmllint and fails the test
- * when it does not validate. */
-static void
-nbci_test_assert_valid(const gchar *path)
-{
-	g_autofree gchar *schema = g_test_build_filename(G_TEST_DIST, "junit.xsd", NULL);
-	const gchar *argv[] = {"xmllint", "--noout", "--schema", schema, path, NULL};
-	g_autofree gchar *err = NULL;
-	gint wait_status = 0;
-	g_autoptr(GError) error = NULL;
-
-	g_spawn_sync(NULL,
-		     (gchar **)argv,
-		     NULL,
-		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-		     NULL,
-		     NULL,
-		     NULL,
-		     &err,
-		     &wait_status,
-		     &error);
-	g_assert_no_error(error);
-	if (!g_spawn_check_wait_status(wait_status, NULL))
-		g_error("%s does not validate against %s:\n%s", path, schema, err);
-}
-
-/* Returns the string value of the XPath expression @expression in @path. */
-static gchar *
-nbci_test_xpath(const gchar *path, const gchar *expression)
-{
-	const gchar *argv[] = {"xmllint", "--xpath", expression, path, NULL};
-	g_autofree gchar *out = NULL;
-	gint wait_status = 0;
-	g_autoptr(GError) error = NULL;
-
-	g_spawn_sync(NULL,
-		     (gchar **)argv,
-		     NULL,
-		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-		     NULL,
-		     NULL,
-		     &out,
-		     NULL,
-		     &wait_status,
-		     &error);
-	g_assert_no_error(error);
-	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
-
-	/* xmllint ends the value with one newline of its own */
-	g_assert_true(g_str_has_suffix(out, "\n"));
-	out[strlen(out) - 1] = '\0';
-	return g_steal_pointer(&out);
-}
-
-static void
-nbci_test_assert_xpath(const gchar *path, const gchar *expression, const gchar *expected)
-{
-	g_autofree gchar *value = nbci_test_xpath(path, expression);
-
-	g_assert_cmpstr(value, ==, expected);
-}
+#include "nbci-test-util.h"
 
 static JsonObject *
 nbci_test_entry_new(const gchar *notebook, gint cell, const gchar *ename, const gchar *evalue)
@@ -156,7 +94,7 @@ nbci_test_write(GPtrArray *runs, const gchar *tmp, const gchar *name)
 
 	g_assert_true(nbci_junit_write(runs, NBCI_JUNIT_SUITE_DEFAULT, path, &error));
 	g_assert_no_error(error);
-	nbci_test_assert_valid(path);
+	nbci_test_assert_junit_valid(path);
 	return path;
 }
 
@@ -382,7 +320,7 @@ nbci_junit_test_merge_overlap(void)
 	g_assert_true(nbci_junit_merge(inputs, merged, &error));
 	g_assert_no_error(error);
 	g_test_assert_expected_messages();
-	nbci_test_assert_valid(merged);
+	nbci_test_assert_junit_valid(merged);
 
 	nbci_test_assert_xpath(merged, "count(//testsuite)", "1");
 	nbci_test_assert_xpath(merged, "string(//testsuite/@name)", "nbci");
@@ -430,7 +368,7 @@ nbci_junit_test_merge_single_suite_root(void)
 	g_assert_true(g_file_set_contents(input, data, -1, NULL));
 	g_assert_true(nbci_junit_merge(inputs, merged, &error));
 	g_assert_no_error(error);
-	nbci_test_assert_valid(merged);
+	nbci_test_assert_junit_valid(merged);
 	nbci_test_assert_xpath(merged, "string(//testsuite/@name)", "other");
 	nbci_test_assert_xpath(merged, "string(//testsuite/@tests)", "2");
 	nbci_test_assert_xpath(merged, "string(//testsuite/@failures)", "1");

@@ -298,35 +298,6 @@ nbci_list_test_empty_shard_run(void)
 }
 
 static void
-nbci_list_test_git(const gchar *dir, const gchar *const *args)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	gint wait_status = 0;
-	g_autoptr(GError) error = NULL;
-	const gchar *identity[] = {"git", "-C", dir, "-c", "user.name=nbci test",
-				   "-c", "user.email=test@localhost", "-c", "commit.gpgsign=false",
-				   NULL};
-
-	for (guint i = 0; identity[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)identity[i]);
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_spawn_sync(NULL,
-		     (gchar **)argv->pdata,
-		     NULL,
-		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-		     NULL,
-		     NULL,
-		     NULL,
-		     NULL,
-		     &wait_status,
-		     &error);
-	g_assert_no_error(error);
-	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
-}
-
-static void
 nbci_list_test_changed_since(void)
 {
 	const gchar *init[] = {"init", "-q", NULL};
@@ -344,9 +315,9 @@ nbci_list_test_changed_since(void)
 	g_autoptr(NbciTestRun) bad = NULL;
 	g_autoptr(NbciTestRun) changed = NULL;
 
-	nbci_list_test_git(dir, init);
-	nbci_list_test_git(dir, add_all);
-	nbci_list_test_git(dir, commit);
+	nbci_test_git(dir, init);
+	nbci_test_git(dir, add_all);
+	nbci_test_git(dir, commit);
 
 	/* nothing changed: a success that prints why nothing runs */
 	unchanged = nbci_list_test_run(dir, args, NULL);

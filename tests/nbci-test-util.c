@@ -209,3 +209,97 @@ nbci_test_assert_no_marked_process(const gchar *marker)
 	}
 	g_assert_cmpuint(pids->len, ==, 0);
 }
+
+/* Runs git in @dir with @args, under a fixed identity and with commit
+ * signing off, and fails the test when git fails. */
+void
+nbci_test_git(const gchar *dir, const gchar *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	gint wait_status = 0;
+	g_autoptr(GError) error = NULL;
+	const gchar *identity[] = {"git", "-C", dir, "-c", "user.name=nbci test",
+				   "-c", "user.email=test@localhost", "-c", "commit.gpgsign=false",
+				   NULL};
+
+	for (guint i = 0; identity[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)identity[i]);
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_spawn_sync(NULL,
+		     (gchar **)argv->pdata,
+		     NULL,
+		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     &wait_status,
+		     &error);
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
+}
+
+/* Validates @path against tests/junit.xsd with xmllint and fails the test
+ * when it does not validate. */
+void
+nbci_test_assert_junit_valid(const gchar *path)
+{
+	g_autofree gchar *schema = g_test_build_filename(G_TEST_DIST, "junit.xsd", NULL);
+	const gchar *argv[] = {"xmllint", "--noout", "--schema", schema, path, NULL};
+	g_autofree gchar *err = NULL;
+	gint wait_status = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_spawn_sync(NULL,
+		     (gchar **)argv,
+		     NULL,
+		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     &err,
+		     &wait_status,
+		     &error);
+	g_assert_no_error(error);
+	if (!g_spawn_check_wait_status(wait_status, NULL))
+		g_error("%s does not validate against %s:\n%s", path, schema, err);
+}
+
+/* Returns the string value of the XPath expression @expression in @path,
+ * as xmllint computes it. */
+gchar *
+nbci_test_xpath(const gchar *path, const gchar *expression)
+{
+	const gchar *argv[] = {"xmllint", "--xpath", expression, path, NULL};
+	g_autofree gchar *out = NULL;
+	gint wait_status = 0;
+	g_autoptr(GError) error = NULL;
+
+	g_spawn_sync(NULL,
+		     (gchar **)argv,
+		     NULL,
+		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+		     NULL,
+		     NULL,
+		     &out,
+		     NULL,
+		     &wait_status,
+		     &error);
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
+
+	/* xmllint ends the value with one newline of its own */
+	g_assert_true(g_str_has_suffix(out, "\n"));
+	out[strlen(out) - 1] = '\0';
+	return g_steal_pointer(&out);
+}
+
+void
+nbci_test_assert_xpath(const gchar *path, const gchar *expression, const gchar *expected)
+{
+	g_autofree gchar *value = nbci_test_xpath(path, expression);
+
+	g_assert_cmpstr(value, ==, expected);
+}

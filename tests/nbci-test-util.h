@@ -44,4 +44,14 @@ nbci_test_find_marked_processes(const gchar *marker);
 void
 nbci_test_assert_no_marked_process(const gchar *marker);
 
+void
+nbci_test_git(const gchar *dir, const gchar *const *args);
+
+void
+nbci_test_assert_junit_valid(const gchar *path);
+gchar *
+nbci_test_xpath(const gchar *path, const gchar *expression);
+void
+nbci_test_assert_xpath(const gchar *path, const gchar *expression, const gchar *expected);
+
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "nbci-selection-private.h"
+#include "nbci-test-util.h"
 
 static void
 nbci_selection_test_remove_tree(const gchar *path)
@@ -370,37 +371,6 @@ nbci_selection_test_folder_exclude_empty(void)
 }
 
 static void
-nbci_selection_test_git(const gchar *dir, const gchar *const *args)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	gint wait_status = 0;
-	const gchar *identity[] = {"-c", "user.name=nbci test", "-c", "user.email=test@localhost",
-				   "-c", "commit.gpgsign=false", NULL};
-
-	g_ptr_array_add(argv, (gpointer) "git");
-	g_ptr_array_add(argv, (gpointer) "-C");
-	g_ptr_array_add(argv, (gpointer)dir);
-	for (guint i = 0; identity[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)identity[i]);
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_spawn_sync(NULL,
-		     (gchar **)argv->pdata,
-		     NULL,
-		     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-		     NULL,
-		     NULL,
-		     NULL,
-		     NULL,
-		     &wait_status,
-		     &error);
-	g_assert_no_error(error);
-	g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
-}
-
-static void
 nbci_selection_test_write(const gchar *dir, const gchar *name, const gchar *contents)
 {
 	g_autofree gchar *path = g_build_filename(dir, name, NULL);
@@ -463,23 +433,23 @@ nbci_selection_test_changed_since(void)
 
 	g_assert_nonnull(tmp);
 	g_assert_cmpint(g_mkdir(repo, 0755), ==, 0);
-	nbci_selection_test_git(repo, init);
+	nbci_test_git(repo, init);
 	for (guint i = 0; names[i] != NULL; i++) {
 		if (g_strcmp0(names[i], "nb/untracked.ipynb") != 0 &&
 		    g_strcmp0(names[i], "nb/ignored.ipynb") != 0)
 			nbci_selection_test_write(repo, names[i], "{}\n");
 	}
 	nbci_selection_test_write(repo, ".gitignore", "ignored.ipynb\n");
-	nbci_selection_test_git(repo, add_all);
-	nbci_selection_test_git(repo, commit);
-	nbci_selection_test_git(repo, tag);
+	nbci_test_git(repo, add_all);
+	nbci_test_git(repo, commit);
+	nbci_test_git(repo, tag);
 
 	/* one change of each kind after the tag */
 	nbci_selection_test_write(repo, "nb/committed.ipynb", "{\"a\": 1}\n");
-	nbci_selection_test_git(repo, add_all);
-	nbci_selection_test_git(repo, commit);
+	nbci_test_git(repo, add_all);
+	nbci_test_git(repo, commit);
 	nbci_selection_test_write(repo, "nb/staged.ipynb", "{\"b\": 1}\n");
-	nbci_selection_test_git(repo, add_staged);
+	nbci_test_git(repo, add_staged);
 	nbci_selection_test_write(repo, "nb/unstaged.ipynb", "{\"c\": 1}\n");
 	nbci_selection_test_write(repo, "nb/untracked.ipynb", "{}\n");
 	nbci_selection_test_write(repo, "nb/ignored.ipynb", "{}\n");
