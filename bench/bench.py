@@ -400,12 +400,10 @@ def probe_kernel_startup(context, rounds):
     return json.loads(probe.stdout.strip().splitlines()[-1])
 
 
-def run_sets(context, sets, tools, runs):
-    """Run every tool on every set, runs times. Before each set, probe the
-    kernel start-up under the load of that moment."""
-    records = []
-    timings = {}
-    startups = {}
+def run_sets(context, sets, tools, runs, records, timings, startups):
+    """Run every tool on every set, runs times, and append to records,
+    timings and startups. Before each set, probe the kernel start-up under
+    the load of that moment."""
     for repetition in range(runs):
         for set_name, (cwd, notebooks, set_tools) in sets.items():
             probe = probe_kernel_startup(context, context.probe_rounds)
@@ -438,7 +436,26 @@ def run_sets(context, sets, tools, runs):
                     f"{result['tree_cpu_s']:.2f} s CPU, {passed} passed, {failed} failed, "
                     f"load {load:.2f}")
                 shutil.rmtree(outdir)
-    return records, timings, startups
+
+
+def raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def kill_descendants():
+    """Kill every descendant of this process and reap the children."""
+    monitor = TreeMonitor(-1)
+    monitor.scan()
+    for (pid, _) in monitor.processes:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    while True:
+        try:
+            os.wait4(-1, 0)
+        except ChildProcessError:
+            return
 
 
 def kernel_compute(timings, set_name, notebooks):
@@ -678,8 +695,17 @@ def main():
     for arguments in (["--version"], ["plugins"]):
         startups[" ".join(arguments)] = measure_startup(context, arguments)
 
-    records, timings, kernel_startups = run_sets(context, sets, tools, args.runs)
+    records = []
+    timings = {}
+    kernel_startups = {}
+    signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        run_sets(context, sets, tools, args.runs, records, timings, kernel_startups)
+    except KeyboardInterrupt:
+        log("interrupted: killing the running tool, then printing the measurements that completed")
+        kill_descendants()
     load_end = os.getloadavg()
+    sets = {name: value for name, value in sets.items() if name in kernel_startups}
 
     out = sys.stdout
     print(f"## nbci benchmark, {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}", file=out)
