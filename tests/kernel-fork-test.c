@@ -398,53 +398,9 @@ test_kernel_fork_match_argv(void)
 static gchar *
 test_write_notebook(const gchar *dir, const gchar *name, const gchar *source)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree gchar *data = NULL;
-	g_autoptr(GError) error = NULL;
-	gchar *path = g_build_filename(dir, name, NULL);
+	const NbciTestCell cells[] = {{source, NULL}, {NULL, NULL}};
 
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "nbformat");
-	json_builder_add_int_value(builder, 4);
-	json_builder_set_member_name(builder, "nbformat_minor");
-	json_builder_add_int_value(builder, 5);
-	json_builder_set_member_name(builder, "metadata");
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "kernelspec");
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "name");
-	json_builder_add_string_value(builder, "python3");
-	json_builder_set_member_name(builder, "display_name");
-	json_builder_add_string_value(builder, "Python 3");
-	json_builder_end_object(builder);
-	json_builder_end_object(builder);
-	json_builder_set_member_name(builder, "cells");
-	json_builder_begin_array(builder);
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "cell_type");
-	json_builder_add_string_value(builder, "code");
-	json_builder_set_member_name(builder, "id");
-	json_builder_add_string_value(builder, "cell-1");
-	json_builder_set_member_name(builder, "metadata");
-	json_builder_begin_object(builder);
-	json_builder_end_object(builder);
-	json_builder_set_member_name(builder, "execution_count");
-	json_builder_add_null_value(builder);
-	json_builder_set_member_name(builder, "outputs");
-	json_builder_begin_array(builder);
-	json_builder_end_array(builder);
-	json_builder_set_member_name(builder, "source");
-	json_builder_add_string_value(builder, source);
-	json_builder_end_object(builder);
-	json_builder_end_array(builder);
-	json_builder_end_object(builder);
-
-	root = json_builder_get_root(builder);
-	data = json_to_string(root, TRUE);
-	g_assert_true(g_file_set_contents(path, data, -1, &error));
-	g_assert_no_error(error);
-	return path;
+	return nbci_test_write_notebook(dir, name, NULL, cells);
 }
 
 static GSubprocess *

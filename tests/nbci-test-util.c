@@ -20,6 +20,73 @@ nbci_test_run_free(NbciTestRun *run)
 	g_free(run);
 }
 
+/* Parses @json, which must be valid. */
+JsonNode *
+nbci_test_parse(const gchar *json)
+{
+	g_autoptr(GError) error = NULL;
+	JsonNode *node = json_from_string(json, &error);
+
+	g_assert_no_error(error);
+	return node;
+}
+
+/* Writes a python3 notebook with @cells into @dir and returns its path. */
+gchar *
+nbci_test_write_notebook(const gchar *dir,
+			 const gchar *name,
+			 const gchar *metadata,
+			 const NbciTestCell *cells)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonNode) nb_metadata =
+	    nbci_test_parse(metadata != NULL ? metadata : "{}");
+	g_autoptr(JsonNode) kernelspec = nbci_test_parse(
+	    "{\"name\": \"python3\", \"language\": \"python\", \"display_name\": \"Python 3\"}");
+	g_autofree gchar *path = g_build_filename(dir, name, NULL);
+	g_autofree gchar *data = NULL;
+	g_autoptr(GError) error = NULL;
+
+	json_object_set_object_member(json_node_get_object(nb_metadata),
+				      "kernelspec",
+				      json_node_dup_object(kernelspec));
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "cells");
+	json_builder_begin_array(builder);
+	for (guint i = 0; cells[i].source != NULL; i++) {
+		json_builder_begin_object(builder);
+		json_builder_set_member_name(builder, "cell_type");
+		json_builder_add_string_value(builder, "code");
+		json_builder_set_member_name(builder, "execution_count");
+		json_builder_add_null_value(builder);
+		json_builder_set_member_name(builder, "metadata");
+		json_builder_add_value(builder,
+				       nbci_test_parse(cells[i].metadata != NULL ? cells[i].metadata
+										  : "{}"));
+		json_builder_set_member_name(builder, "outputs");
+		json_builder_begin_array(builder);
+		json_builder_end_array(builder);
+		json_builder_set_member_name(builder, "source");
+		json_builder_add_string_value(builder, cells[i].source);
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+	json_builder_set_member_name(builder, "metadata");
+	json_builder_add_value(builder, json_node_copy(nb_metadata));
+	json_builder_set_member_name(builder, "nbformat");
+	json_builder_add_int_value(builder, 4);
+	json_builder_set_member_name(builder, "nbformat_minor");
+	json_builder_add_int_value(builder, 4);
+	json_builder_end_object(builder);
+
+	root = json_builder_get_root(builder);
+	data = json_to_string(root, TRUE);
+	g_file_set_contents(path, data, -1, &error);
+	g_assert_no_error(error);
+	return g_steal_pointer(&path);
+}
+
 /* Creates a launcher that runs in @cwd with a fixed PATH and pipes for
  * stdout and stderr. */
 GSubprocessLauncher *

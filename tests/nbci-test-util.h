@@ -20,6 +20,20 @@ void
 nbci_test_run_free(NbciTestRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NbciTestRun, nbci_test_run_free)
 
+/* One code cell: its source and, optionally, its metadata as JSON. */
+typedef struct {
+	const gchar *source;
+	const gchar *metadata;
+} NbciTestCell;
+
+JsonNode *
+nbci_test_parse(const gchar *json);
+gchar *
+nbci_test_write_notebook(const gchar *dir,
+			 const gchar *name,
+			 const gchar *metadata,
+			 const NbciTestCell *cells);
+
 GSubprocessLauncher *
 nbci_test_launcher_new(const gchar *cwd);
 GPtrArray *
