@@ -555,16 +555,6 @@ nbci_cmd_run_count_passed_on_retry(NbciRunner *runner)
 static void
 nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *report_path)
 {
-	static const NbciNotebookOutcome outcomes[] = {
-	    NBCI_NOTEBOOK_OUTCOME_PASSED,
-	    NBCI_NOTEBOOK_OUTCOME_FAILED,
-	    NBCI_NOTEBOOK_OUTCOME_INVALID,
-	    NBCI_NOTEBOOK_OUTCOME_NO_KERNEL,
-	    NBCI_NOTEBOOK_OUTCOME_TIMED_OUT,
-	    NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL,
-	    NBCI_NOTEBOOK_OUTCOME_CANCELLED,
-	    NBCI_NOTEBOOK_OUTCOME_SKIPPED,
-	};
 	guint n_notebooks = nbci_runner_get_n_notebooks(runner);
 	guint n_errors = nbci_report_get_n_entries(nbci_runner_get_report(runner));
 	g_autoptr(GString) line = g_string_new(NULL);
@@ -579,13 +569,14 @@ nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *repor
 				       ngettext("%u notebook", "%u notebooks", n_notebooks),
 				       n_notebooks);
 	}
-	for (gsize i = 0; i < G_N_ELEMENTS(outcomes); i++) {
-		guint count = nbci_runner_get_n_outcome(runner, outcomes[i]);
+	/* every outcome, in the order the enum declares them */
+	for (NbciNotebookOutcome outcome = 0; outcome < NBCI_NOTEBOOK_OUTCOME_LAST; outcome++) {
+		guint count = nbci_runner_get_n_outcome(runner, outcome);
 		g_autofree gchar *label = NULL;
 
 		/* fail_fast stops notebooks without failing them, and says so
 		 * even when none was running */
-		if (outcomes[i] == NBCI_NOTEBOOK_OUTCOME_CANCELLED &&
+		if (outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED &&
 		    nbci_runner_get_stopped_by_fail_fast(runner)) {
 			label = g_strdup_printf(ngettext("%u stopped by --fail-fast",
 							 "%u stopped by --fail-fast",
@@ -594,10 +585,10 @@ nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *repor
 			g_string_append_printf(line, ", %s", label);
 			continue;
 		}
-		if (count == 0 && outcomes[i] != NBCI_NOTEBOOK_OUTCOME_PASSED &&
-		    outcomes[i] != NBCI_NOTEBOOK_OUTCOME_FAILED)
+		if (count == 0 && outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
+		    outcome != NBCI_NOTEBOOK_OUTCOME_FAILED)
 			continue;
-		label = nbci_cmd_run_format_outcome(outcomes[i], count);
+		label = nbci_cmd_run_format_outcome(outcome, count);
 		g_string_append_printf(line, ", %s", label);
 	}
 	if (nbci_cmd_run_count_passed_on_retry(runner) > 0) {

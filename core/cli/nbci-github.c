@@ -329,27 +329,17 @@ nbci_github_append_code_block(GString *out, const gchar *text)
 static void
 nbci_github_append_counts(GString *out, NbciRunner *runner, guint n_passed_on_retry)
 {
-	static const NbciNotebookOutcome outcomes[] = {
-	    NBCI_NOTEBOOK_OUTCOME_PASSED,
-	    NBCI_NOTEBOOK_OUTCOME_FAILED,
-	    NBCI_NOTEBOOK_OUTCOME_INVALID,
-	    NBCI_NOTEBOOK_OUTCOME_NO_KERNEL,
-	    NBCI_NOTEBOOK_OUTCOME_TIMED_OUT,
-	    NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL,
-	    NBCI_NOTEBOOK_OUTCOME_CANCELLED,
-	    NBCI_NOTEBOOK_OUTCOME_SKIPPED,
-	};
-
 	g_string_append_printf(out, "| %s | %s |\n| --- | ---: |\n", _("Outcome"), _("Notebooks"));
-	for (gsize i = 0; i < G_N_ELEMENTS(outcomes); i++) {
-		guint count = nbci_runner_get_n_outcome(runner, outcomes[i]);
+	/* every outcome, in the order the enum declares them */
+	for (NbciNotebookOutcome outcome = 0; outcome < NBCI_NOTEBOOK_OUTCOME_LAST; outcome++) {
+		guint count = nbci_runner_get_n_outcome(runner, outcome);
 
-		if (count == 0 && outcomes[i] != NBCI_NOTEBOOK_OUTCOME_PASSED &&
-		    outcomes[i] != NBCI_NOTEBOOK_OUTCOME_FAILED)
+		if (count == 0 && outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
+		    outcome != NBCI_NOTEBOOK_OUTCOME_FAILED)
 			continue;
 		g_string_append_printf(out,
 				       "| %s | %u |\n",
-				       nbci_events_outcome_to_string(outcomes[i]),
+				       nbci_events_outcome_to_string(outcome),
 				       count);
 	}
 	if (n_passed_on_retry > 0)
