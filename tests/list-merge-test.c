@@ -551,15 +551,8 @@ nbci_list_test_run_cache_interrupted(void)
 int
 main(int argc, char **argv)
 {
-	g_autofree gchar *tmp_dir = NULL;
-
 	g_test_init(&argc, &argv, NULL);
-
-	/* the user's and the system's git configuration stay out of the test */
-	g_setenv("GIT_CONFIG_GLOBAL", "/dev/null", TRUE);
-	g_setenv("GIT_CONFIG_NOSYSTEM", "1", TRUE);
-	tmp_dir = g_strdup(g_get_tmp_dir());
-	g_setenv("GIT_CEILING_DIRECTORIES", tmp_dir, TRUE);
+	nbci_test_isolate_git();
 
 	g_test_add_func("/list-merge/kernels", nbci_list_test_kernels);
 	g_test_add_func("/list-merge/kernel-option", nbci_list_test_kernel_option);

@@ -277,6 +277,16 @@ nbci_test_assert_no_marked_process(const gchar *marker)
 	g_assert_cmpuint(pids->len, ==, 0);
 }
 
+/* Keeps the user's and the system's git configuration out of the test, and
+ * keeps git from finding a repository above the temporary folder. */
+void
+nbci_test_isolate_git(void)
+{
+	g_setenv("GIT_CONFIG_GLOBAL", "/dev/null", TRUE);
+	g_setenv("GIT_CONFIG_NOSYSTEM", "1", TRUE);
+	g_setenv("GIT_CEILING_DIRECTORIES", g_get_tmp_dir(), TRUE);
+}
+
 /* Runs git in @dir with @args, under a fixed identity and with commit
  * signing off, and fails the test when git fails. */
 void

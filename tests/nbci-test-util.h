@@ -59,6 +59,8 @@ void
 nbci_test_assert_no_marked_process(const gchar *marker);
 
 void
+nbci_test_isolate_git(void);
+void
 nbci_test_git(const gchar *dir, const gchar *const *args);
 
 void

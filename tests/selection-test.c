@@ -511,15 +511,8 @@ nbci_selection_test_changed_no_repository(void)
 int
 main(int argc, char **argv)
 {
-	g_autofree gchar *tmp_dir = NULL;
-
 	g_test_init(&argc, &argv, NULL);
-
-	/* the user's and the system's git configuration stay out of the test */
-	g_setenv("GIT_CONFIG_GLOBAL", "/dev/null", TRUE);
-	g_setenv("GIT_CONFIG_NOSYSTEM", "1", TRUE);
-	tmp_dir = g_strdup(g_get_tmp_dir());
-	g_setenv("GIT_CEILING_DIRECTORIES", tmp_dir, TRUE);
+	nbci_test_isolate_git();
 
 	g_test_add_func("/selection/glob", nbci_selection_test_glob);
 	g_test_add_func("/selection/check-globs", nbci_selection_test_check_globs);
