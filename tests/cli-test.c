@@ -622,6 +622,45 @@ nbci_cli_test_kernels(void)
 	g_assert_nonnull(strstr(run->out, "silent"));
 }
 
+/* A notebook reads /proc/PID/environ of every process above its kernel,
+ * nbci among them, and finds none of nbci's secrets, with the fork server
+ * and without it. */
+static void
+nbci_cli_test_secrets_hidden_from_proc(void)
+{
+	static const NbciTestCell cells[] = {
+	    {"import os\n"
+	     "pid, found = os.getpid(), []\n"
+	     "while pid > 1:\n"
+	     "    with open('/proc/%d/environ' % pid, 'rb') as f:\n"
+	     "        if b'proc-secret-value' in f.read():\n"
+	     "            found.append(pid)\n"
+	     "    with open('/proc/%d/stat' % pid) as f:\n"
+	     "        pid = int(f.read().rsplit(')', 1)[1].split()[1])\n"
+	     "assert not found, found"},
+	    {NULL},
+	};
+	const gchar *env[] = {"EMAIL_SENDER_PASSWORD",
+			      "proc-secret-value",
+			      "SLACK_BOT_TOKEN",
+			      "proc-secret-value",
+			      NULL};
+	const gchar *forked_args[] = {"run", "-q", "proc.ipynb", NULL};
+	const gchar *spawned_args[] = {"run", "-q", "--no-fork-server", "proc.ipynb", NULL};
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-cli-XXXXXX", NULL);
+	g_autofree gchar *notebook = NULL;
+	g_autoptr(NbciTestRun) forked = NULL;
+	g_autoptr(NbciTestRun) spawned = NULL;
+
+	g_assert_nonnull(dir);
+	notebook = nbci_test_write_notebook(dir, "proc.ipynb", NULL, cells);
+	forked = nbci_test_run_in(dir, forked_args, env);
+	g_assert_cmpint(forked->status, ==, 0);
+	spawned = nbci_test_run_in(dir, spawned_args, env);
+	g_assert_cmpint(spawned->status, ==, 0);
+	nbci_test_remove_tree(dir);
+}
+
 static void
 nbci_cli_test_version_and_help(void)
 {
@@ -685,6 +724,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cli/signal/sigint", nbci_cli_test_sigint);
 	g_test_add_func("/cli/plugins", nbci_cli_test_plugins);
 	g_test_add_func("/cli/kernels", nbci_cli_test_kernels);
+	g_test_add_func("/cli/secrets/hidden-from-proc", nbci_cli_test_secrets_hidden_from_proc);
 	g_test_add_func("/cli/version-and-help", nbci_cli_test_version_and_help);
 
 	status = g_test_run();

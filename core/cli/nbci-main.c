@@ -10,8 +10,13 @@
 #include <malloc.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "nbci-cli.h"
+
+extern char **environ;
 
 NbciCliGlobals nbci_cli_globals = {0};
 
@@ -161,6 +166,54 @@ nbci_main_init_i18n(void)
 	textdomain(GETTEXT_PACKAGE);
 }
 
+/* Names of the environment variables that hold nbci's secrets; a name
+ * ending in '*' is a prefix. */
+static const gchar *const nbci_main_secret_vars[] = {
+    "EMAIL_SENDER_PASSWORD",
+    "DRIVE_CREDENTIALS",
+    "SLACK_*",
+};
+
+static gboolean
+nbci_main_is_secret_assignment(const gchar *assignment)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(nbci_main_secret_vars); i++) {
+		const gchar *name = nbci_main_secret_vars[i];
+		gsize length = strlen(name);
+
+		if (name[length - 1] == '*') {
+			if (strncmp(assignment, name, length - 1) == 0)
+				return TRUE;
+		} else if (strncmp(assignment, name, length) == 0 && assignment[length] == '=') {
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* Moves the secrets out of the environment block the program started with.
+ * /proc/PID/environ shows that block to every process of the same user,
+ * notebook kernels included, for as long as nbci runs. Each secret is set
+ * again, which makes the C library keep a copy on the heap, and its value
+ * in the original block is overwritten with zero bytes. This runs before
+ * any thread starts, because setenv() is not thread-safe. */
+static void
+nbci_main_hide_secrets(void)
+{
+	for (gchar **entry = environ; *entry != NULL; entry++) {
+		gchar *original = *entry;
+		gchar *equals = strchr(original, '=');
+		g_autofree gchar *name = NULL;
+
+		if (equals == NULL || !nbci_main_is_secret_assignment(original))
+			continue;
+		name = g_strndup(original, equals - original);
+		if (setenv(name, equals + 1, 1) != 0)
+			continue;
+		memset(equals + 1, 0, strlen(equals + 1));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -172,6 +225,7 @@ main(int argc, char **argv)
 	 * heap and, once freed, stay resident between the outputs. */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
+	nbci_main_hide_secrets();
 	setlocale(LC_ALL, "");
 	nbci_main_init_i18n();
 	g_log_set_writer_func(nbci_main_log_writer_cb, NULL, NULL);
