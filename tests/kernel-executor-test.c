@@ -807,6 +807,30 @@ test_kernel_executor_startup_exit(void)
 	test_assert_group_gone(nbci_kernel_executor_get_pid(executor));
 }
 
+/* GLib can reap a kernel that exits at once before spawn returns to the
+ * executor. Many starts make that likely, and each must end in the
+ * start-up error with the kernel's pid known. */
+static void
+test_kernel_executor_exit_at_once(void)
+{
+	for (guint i = 0; i < 20; i++) {
+		g_autoptr(NbciKernelExecutor) executor = nbci_kernel_executor_new();
+		g_autoptr(GError) error = NULL;
+
+		g_assert_false(test_start(NBCI_CELL_EXECUTOR(executor),
+					  "exit-at-once",
+					  TEST_STARTUP_TIMEOUT_MS,
+					  NULL,
+					  &error));
+		g_assert_error(error, NBCI_ERROR, NBCI_ERROR_KERNEL_STARTUP);
+		g_assert_nonnull(strstr(error->message, "kernel exit-at-once exited during start-up"));
+		g_assert_nonnull(strstr(error->message, "exit status 1"));
+		g_assert_nonnull(strstr(error->message, "exit-at-once kernel: cannot start"));
+		g_assert_cmpint(nbci_kernel_executor_get_pid(executor), >, 1);
+		test_assert_group_gone(nbci_kernel_executor_get_pid(executor));
+	}
+}
+
 /* Starts the port-taken kernel, whose first @n_failures starts find their
  * shell port bound, and returns the shell ports of every start. */
 static gchar **
@@ -1359,6 +1383,7 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-executor/cancel-start", test_kernel_executor_cancel_start);
 	g_test_add_func("/kernel-executor/startup-timeout", test_kernel_executor_startup_timeout);
 	g_test_add_func("/kernel-executor/startup-exit", test_kernel_executor_startup_exit);
+	g_test_add_func("/kernel-executor/exit-at-once", test_kernel_executor_exit_at_once);
 	g_test_add_func("/kernel-executor/startup-missing-program",
 			test_kernel_executor_startup_missing_program);
 	g_test_add_func("/kernel-executor/port-taken-retry", test_kernel_executor_port_taken_retry);

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "nbci-fork-server.h"
+#include "nbci-kernel-spawn.h"
 #include "nbci-private.h"
 
 /* How long an unused server waits for another notebook before it stops. */
@@ -63,6 +64,7 @@
 struct _NbciForkServer {
 	gchar *key;
 	GSubprocess *process;
+	GPid pid; /* from the spawn: GLib clears the identifier once it reaps the server */
 	GSocket *control;
 	GMutex send_mutex;
 	guint users;	      /* executors using it; guarded by the registry mutex */
@@ -271,14 +273,6 @@ nbci_fork_server_receive(GSocket *socket,
 	return json_object_ref(json_node_get_object(root));
 }
 
-static void
-nbci_fork_server_child_setup(gpointer user_data)
-{
-	/* Its own session keeps a terminal's signals away from the server;
-	 * nbci stops it by closing the control socket. */
-	setsid();
-}
-
 /* Returns what the server wrote to stderr, for a start-up error. */
 static gchar *
 nbci_fork_server_read_stderr(GSubprocess *process)
@@ -309,8 +303,7 @@ nbci_fork_server_stop(NbciForkServer *self)
 	if (self->stopped)
 		return;
 	self->stopped = TRUE;
-	g_debug("stopping the fork server %s",
-		self->process != NULL ? g_subprocess_get_identifier(self->process) : "(none)");
+	g_debug("stopping the fork server (pid %d)", (gint)self->pid);
 	if (self->control != NULL)
 		g_socket_close(self->control, NULL);
 	while (nbci_fork_server_process_is_alive(self) && g_get_monotonic_time() < deadline)
@@ -346,6 +339,7 @@ nbci_fork_server_start(const gchar *python,
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	g_autoptr(JsonObject) ready = NULL;
 	g_autoptr(GError) error_local = NULL;
+	const gchar *argv[] = {python, script, "3", NULL};
 	NbciForkServer *self;
 	gint fds[2];
 
@@ -372,8 +366,10 @@ nbci_fork_server_start(const gchar *python,
 	g_subprocess_launcher_set_environ(launcher, (gchar **)kernel_environ);
 	g_subprocess_launcher_set_cwd(launcher, "/");
 	g_subprocess_launcher_take_fd(launcher, fds[1], 3);
-	g_subprocess_launcher_set_child_setup(launcher, nbci_fork_server_child_setup, NULL, NULL);
-	self->process = g_subprocess_launcher_spawn(launcher, error, python, script, "3", NULL);
+
+	/* Its own session keeps a terminal's signals away from the server;
+	 * nbci stops it by closing the control socket. */
+	self->process = nbci_kernel_spawn(launcher, argv, &self->pid, error);
 
 	/* The launcher closes its copy of the server's end, so that the
 	 * control socket reaches end of file when the server exits. */
@@ -402,9 +398,7 @@ nbci_fork_server_start(const gchar *python,
 		nbci_fork_server_free(self);
 		return NULL;
 	}
-	g_info("fork server for %s is ready (pid %s)",
-	       python,
-	       g_subprocess_get_identifier(self->process));
+	g_info("fork server for %s is ready (pid %d)", python, (gint)self->pid);
 	return self;
 }
 
@@ -568,13 +562,11 @@ nbci_fork_server_stop_idle(void)
 	g_mutex_unlock(&nbci_fork_server_mutex);
 }
 
-/* Returns the server's pid, or 0 once it has exited. */
+/* Returns the server's pid, which is kept after the server has exited. */
 GPid
 nbci_fork_server_get_pid(NbciForkServer *self)
 {
-	const gchar *identifier = g_subprocess_get_identifier(self->process);
-
-	return identifier != NULL ? (GPid)g_ascii_strtoll(identifier, NULL, 10) : 0;
+	return self->pid;
 }
 
 /**

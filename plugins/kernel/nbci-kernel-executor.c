@@ -17,7 +17,9 @@
  * The kernel process is a GSubprocess, which GLib reaps in its worker
  * thread, so g_subprocess_get_identifier() turns NULL once the kernel has
  * exited even though no main loop runs here. Every wait below polls the
- * sockets with a short tick to notice that.
+ * sockets with a short tick to notice that. The pid is kept from the
+ * spawn, because a kernel that exits at once can be reaped before the
+ * spawn returns.
  */
 
 #include "config.h"
@@ -34,6 +36,7 @@
 #include "nbci-fork-server.h"
 #include "nbci-kernel-executor.h"
 #include "nbci-kernel-session.h"
+#include "nbci-kernel-spawn.h"
 #include "nbci-private.h"
 
 /* Ports in the order of the connection file's keys below. */
@@ -656,15 +659,6 @@ nbci_kernel_executor_prepare(NbciKernelExecutor *self, GError **error)
 	return TRUE;
 }
 
-static void
-nbci_kernel_executor_child_setup(gpointer user_data)
-{
-	/* The kernel leads a new session and process group, so that an
-	 * interrupt or kill reaches every process it starts and none of
-	 * nbci's own. */
-	setsid();
-}
-
 /* Builds the kernel's argv. A Python kernel gets an in-memory history
  * database, as nbconvert gives it, so that parallel kernels do not
  * contend for the user's history file. */
@@ -774,13 +768,14 @@ nbci_kernel_executor_launch(NbciKernelExecutor *self,
 	g_subprocess_launcher_set_cwd(launcher, working_dir);
 	g_subprocess_launcher_set_environ(launcher, environ_kernel);
 	g_subprocess_launcher_set_stdout_file_path(launcher, self->output_file);
-	g_subprocess_launcher_set_child_setup(launcher,
-					      nbci_kernel_executor_child_setup,
-					      NULL,
-					      NULL);
-	self->process = g_subprocess_launcher_spawnv(launcher,
-						     (const gchar *const *)argv,
-						     &error_local);
+
+	/* The kernel leads a new session and process group, so that an
+	 * interrupt or kill reaches every process it starts and none of
+	 * nbci's own. */
+	self->process = nbci_kernel_spawn(launcher,
+					  (const gchar *const *)argv,
+					  &self->pid,
+					  &error_local);
 	if (self->process == NULL) {
 		g_set_error(error,
 			    NBCI_ERROR,
@@ -792,7 +787,6 @@ nbci_kernel_executor_launch(NbciKernelExecutor *self,
 			    error_local->message);
 		return FALSE;
 	}
-	self->pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(self->process), NULL, 10);
 	g_debug("started kernel %s as pid %d in %s", self->kernel_name, (gint)self->pid, working_dir);
 	return TRUE;
 }
