@@ -21,6 +21,15 @@ NBCI_PRIVATE_API
 NbciCache *
 nbci_cache_new(const gchar *path, const gchar *const *input_globs, GError **error);
 NBCI_PRIVATE_API
+NbciCache *
+nbci_cache_new_full(const gchar *path,
+		    const gchar *const *input_globs,
+		    const gchar *const *outputs,
+		    GError **error);
+NBCI_PRIVATE_API
+gchar *
+nbci_cache_resolve_path(const gchar *path);
+NBCI_PRIVATE_API
 const gchar *
 nbci_cache_get_path(NbciCache *self);
 NBCI_PRIVATE_API

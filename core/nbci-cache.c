@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -36,6 +37,9 @@ struct _NbciCache {
 	GHashTable *notebooks;
 	/* digest of the input files, computed once per run */
 	gchar *inputs_digest;
+	/* resolved paths of the files and folders the run writes, which no
+	 * input glob matches */
+	GPtrArray *outputs;
 	/* the runner may look up and record from several threads */
 	GMutex mutex;
 };
@@ -49,6 +53,7 @@ nbci_cache_finalize(GObject *object)
 
 	g_free(self->path);
 	g_free(self->inputs_digest);
+	g_ptr_array_unref(self->outputs);
 	g_hash_table_unref(self->notebooks);
 	g_mutex_clear(&self->mutex);
 	G_OBJECT_CLASS(nbci_cache_parent_class)->finalize(object);
@@ -68,6 +73,7 @@ nbci_cache_init(NbciCache *self)
 						g_str_equal,
 						g_free,
 						(GDestroyNotify)json_object_unref);
+	self->outputs = g_ptr_array_new_with_free_func(g_free);
 	g_mutex_init(&self->mutex);
 }
 
@@ -173,9 +179,59 @@ nbci_cache_glob_base(const gchar *glob)
 	return g_strndup(glob, slash - glob);
 }
 
-/* Adds the files below @dir whose path matches @glob to @files. */
+/**
+ * nbci_cache_resolve_path:
+ * @path: a file or folder; it need not exist
+ *
+ * Resolves @path to an absolute path without `.`, `..` or symbolic
+ * links, so that two spellings of one file compare equal. A file that
+ * does not exist yet is resolved through its folder.
+ *
+ * Returns: (transfer full): the resolved path
+ */
+gchar *
+nbci_cache_resolve_path(const gchar *path)
+{
+	g_autofree gchar *absolute = g_canonicalize_filename(path, NULL);
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *base = NULL;
+	g_autofree gchar *real = realpath(absolute, NULL);
+	g_autofree gchar *real_dir = NULL;
+
+	if (real != NULL)
+		return g_steal_pointer(&real);
+	dir = g_path_get_dirname(absolute);
+	base = g_path_get_basename(absolute);
+	real_dir = realpath(dir, NULL);
+	if (real_dir == NULL)
+		return g_steal_pointer(&absolute);
+	return g_build_filename(real_dir, base, NULL);
+}
+
+/* Returns whether @path is one of the run's outputs or lies below one. */
+static gboolean
+nbci_cache_is_output(NbciCache *self, const gchar *path)
+{
+	g_autofree gchar *resolved = NULL;
+
+	if (self->outputs->len == 0)
+		return FALSE;
+	resolved = nbci_cache_resolve_path(path);
+	for (guint i = 0; i < self->outputs->len; i++) {
+		const gchar *output = g_ptr_array_index(self->outputs, i);
+		gsize length = strlen(output);
+
+		if (strncmp(resolved, output, length) == 0 &&
+		    (resolved[length] == '\0' || resolved[length] == '/'))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Adds the files below @dir whose path matches @glob to @files, leaving
+ * out the run's outputs. */
 static void
-nbci_cache_walk_glob(const gchar *dir, const gchar *glob, GHashTable *files)
+nbci_cache_walk_glob(NbciCache *self, const gchar *dir, const gchar *glob, GHashTable *files)
 {
 	const gchar *name;
 	g_autoptr(GDir) handle = g_dir_open(dir, 0, NULL);
@@ -186,10 +242,10 @@ nbci_cache_walk_glob(const gchar *dir, const gchar *glob, GHashTable *files)
 		    g_strcmp0(dir, ".") == 0 ? g_strdup(name) : g_build_filename(dir, name, NULL);
 
 		/* symbolic links to folders are not followed, so no walk loops */
-		if (g_lstat(child, &st) != 0)
+		if (g_lstat(child, &st) != 0 || nbci_cache_is_output(self, child))
 			continue;
 		if (S_ISDIR(st.st_mode) && g_strcmp0(name, ".git") != 0)
-			nbci_cache_walk_glob(child, glob, files);
+			nbci_cache_walk_glob(self, child, glob, files);
 		else if (!S_ISDIR(st.st_mode) && nbci_selection_match_glob(glob, child))
 			g_hash_table_add(files, g_steal_pointer(&child));
 	}
@@ -203,7 +259,7 @@ nbci_cache_compare_strings_cb(gconstpointer a, gconstpointer b)
 
 /* Digests the path and contents of every file the globs match. */
 static gchar *
-nbci_cache_digest_inputs(const gchar *const *globs, GError **error)
+nbci_cache_digest_inputs(NbciCache *self, const gchar *const *globs, GError **error)
 {
 	GHashTableIter iter;
 	gpointer file;
@@ -218,14 +274,19 @@ nbci_cache_digest_inputs(const gchar *const *globs, GError **error)
 		if (base == NULL && g_file_test(globs[i], G_FILE_TEST_IS_DIR)) {
 			/* a folder's name covers every file below it */
 			g_autofree gchar *below = g_build_filename(globs[i], "*", NULL);
-			nbci_cache_walk_glob(globs[i], below, files);
-		} else if (base == NULL && g_file_test(globs[i], G_FILE_TEST_IS_REGULAR)) {
+			nbci_cache_walk_glob(self, globs[i], below, files);
+		} else if (base == NULL && g_file_test(globs[i], G_FILE_TEST_IS_REGULAR) &&
+			   !nbci_cache_is_output(self, globs[i])) {
 			g_hash_table_add(files, g_strdup(globs[i]));
 		} else if (base != NULL) {
-			nbci_cache_walk_glob(base, globs[i], files);
+			nbci_cache_walk_glob(self, base, globs[i], files);
 		}
+
+		/* the glob may come from --cache-inputs or from cache_inputs */
 		if (g_hash_table_size(files) == n_before)
-			g_warning(_("--cache-inputs %s matches no file"), globs[i]);
+			g_warning(_("cache input glob %s matches no file that the run does not "
+				    "write; check --cache-inputs and `cache_inputs`"),
+				  globs[i]);
 	}
 
 	sorted = g_ptr_array_new();
@@ -251,19 +312,27 @@ nbci_cache_digest_inputs(const gchar *const *globs, GError **error)
 }
 
 /**
- * nbci_cache_new:
+ * nbci_cache_new_full:
  * @path: the cache file; it need not exist
  * @input_globs: (nullable) (array zero-terminated=1): globs of the files
  *   whose contents every key covers
+ * @outputs: (nullable) (array zero-terminated=1): the files and folders
+ *   the run writes besides @path, such as the report or the folder of
+ *   executed notebooks
  * @error: return location for a #GError
  *
- * Loads the cache file when it exists and digests the input files.
+ * Loads the cache file when it exists and digests the input files. No
+ * glob matches @path, a file in @outputs or anything below a folder in
+ * @outputs, because the run rewrites them and no key would match twice.
  *
  * Returns: (transfer full): a new #NbciCache, or %NULL when the file is
  *   not a cache file or an input cannot be read
  */
 NbciCache *
-nbci_cache_new(const gchar *path, const gchar *const *input_globs, GError **error)
+nbci_cache_new_full(const gchar *path,
+		    const gchar *const *input_globs,
+		    const gchar *const *outputs,
+		    GError **error)
 {
 	g_autoptr(NbciCache) self = g_object_new(NBCI_TYPE_CACHE, NULL);
 
@@ -281,12 +350,34 @@ nbci_cache_new(const gchar *path, const gchar *const *input_globs, GError **erro
 	if (!nbci_selection_check_globs(input_globs, "--cache-inputs", error))
 		return NULL;
 	self->path = g_strdup(path);
+	g_ptr_array_add(self->outputs, nbci_cache_resolve_path(path));
+	for (guint i = 0; outputs != NULL && outputs[i] != NULL; i++)
+		g_ptr_array_add(self->outputs, nbci_cache_resolve_path(outputs[i]));
 	if (!nbci_cache_load(self, error))
 		return NULL;
-	self->inputs_digest = nbci_cache_digest_inputs(input_globs, error);
+	self->inputs_digest = nbci_cache_digest_inputs(self, input_globs, error);
 	if (self->inputs_digest == NULL)
 		return NULL;
 	return g_steal_pointer(&self);
+}
+
+/**
+ * nbci_cache_new:
+ * @path: the cache file; it need not exist
+ * @input_globs: (nullable) (array zero-terminated=1): globs of the files
+ *   whose contents every key covers
+ * @error: return location for a #GError
+ *
+ * Loads the cache file when it exists and digests the input files, as
+ * nbci_cache_new_full() does with no outputs besides @path.
+ *
+ * Returns: (transfer full): a new #NbciCache, or %NULL when the file is
+ *   not a cache file or an input cannot be read
+ */
+NbciCache *
+nbci_cache_new(const gchar *path, const gchar *const *input_globs, GError **error)
+{
+	return nbci_cache_new_full(path, input_globs, NULL, error);
 }
 
 /**

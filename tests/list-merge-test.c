@@ -479,6 +479,26 @@ nbci_list_test_run_cache(void)
 	nbci_test_remove_tree(dir);
 }
 
+/* A glob that covers the whole working folder leaves out the files the
+ * run writes, so the second run still skips the notebook. */
+static void
+nbci_list_test_run_cache_outputs(void)
+{
+	const gchar *args[] = {"run", "--cache", "cache.json", "--cache-inputs", "*",
+			       "--cache-inputs", "./*.json", "--report", "r.json", "--junit",
+			       "out.xml", "--events", "events.jsonl", "--output-dir", "executed",
+			       "notebooks/a.ipynb", NULL};
+	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
+	g_autoptr(NbciTestRun) first = nbci_list_test_run(dir, args, NULL);
+	g_autoptr(NbciTestRun) second = nbci_list_test_run(dir, args, NULL);
+
+	g_assert_cmpint(first->status, ==, 0);
+	g_assert_nonnull(strstr(first->out, "1 passed"));
+	g_assert_cmpint(second->status, ==, 0);
+	g_assert_nonnull(strstr(second->out, "1 skipped (unchanged since it passed)"));
+	nbci_test_remove_tree(dir);
+}
+
 /* Interrupts a run after its first notebook passed: the cache still
  * records that notebook. */
 static void
@@ -567,5 +587,6 @@ main(int argc, char **argv)
 	g_test_add_func("/list-merge/merge-junit", nbci_list_test_merge_junit);
 	g_test_add_func("/list-merge/run-cache", nbci_list_test_run_cache);
 	g_test_add_func("/list-merge/run-cache-interrupted", nbci_list_test_run_cache_interrupted);
+	g_test_add_func("/list-merge/run-cache-outputs", nbci_list_test_run_cache_outputs);
 	return g_test_run();
 }

@@ -75,11 +75,25 @@ gboolean
 nbci_cmd_list_open_cache(NbciConfig *config, NbciCache **cache, GError **error)
 {
 	const gchar *path = nbci_config_get_string(config, "cache");
+	const gchar *const keys[] = {"report", "junit", "events", "output_dir"};
+	g_autoptr(GPtrArray) outputs = g_ptr_array_new();
 
 	*cache = NULL;
 	if (path == NULL)
 		return TRUE;
-	*cache = nbci_cache_new(path, nbci_config_get_strv(config, "cache_inputs"), error);
+
+	/* the files this run writes change on every run, so no key covers them */
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		const gchar *output = nbci_config_get_string(config, keys[i]);
+
+		if (output != NULL && g_strcmp0(output, "-") != 0)
+			g_ptr_array_add(outputs, (gpointer)output);
+	}
+	g_ptr_array_add(outputs, NULL);
+	*cache = nbci_cache_new_full(path,
+				     nbci_config_get_strv(config, "cache_inputs"),
+				     (const gchar *const *)outputs->pdata,
+				     error);
 	return *cache != NULL;
 }
 
