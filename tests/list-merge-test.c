@@ -499,6 +499,35 @@ nbci_list_test_run_cache_outputs(void)
 	nbci_test_remove_tree(dir);
 }
 
+/* Two outputs on one file would overwrite each other: usage error. */
+static void
+nbci_list_test_run_same_output(void)
+{
+	const gchar *events[] = {"run", "--events", "x.json", "--report", "./x.json",
+				 "notebooks/a.ipynb", NULL};
+	const gchar *junit[] = {"run", "--junit", "x.xml", "--cache", "sub/../x.xml",
+				"notebooks/a.ipynb", NULL};
+	const gchar *distinct[] = {"run", "--junit", "x.xml", "--report", "x.json",
+				   "--events", "-", "notebooks/a.ipynb", NULL};
+	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
+	g_autofree gchar *sub = g_build_filename(dir, "sub", NULL);
+	g_autoptr(NbciTestRun) run_events = NULL;
+	g_autoptr(NbciTestRun) run_junit = NULL;
+	g_autoptr(NbciTestRun) run_distinct = NULL;
+
+	g_assert_cmpint(g_mkdir(sub, 0700), ==, 0);
+	run_events = nbci_list_test_run(dir, events, NULL);
+	g_assert_cmpint(run_events->status, ==, 2);
+	g_assert_nonnull(strstr(run_events->err, "--report and --events"));
+	g_assert_nonnull(strstr(run_events->err, "x.json"));
+	run_junit = nbci_list_test_run(dir, junit, NULL);
+	g_assert_cmpint(run_junit->status, ==, 2);
+	g_assert_nonnull(strstr(run_junit->err, "--junit and --cache"));
+	run_distinct = nbci_list_test_run(dir, distinct, NULL);
+	g_assert_cmpint(run_distinct->status, ==, 0);
+	nbci_test_remove_tree(dir);
+}
+
 /* Interrupts a run after its first notebook passed: the cache still
  * records that notebook. */
 static void
@@ -588,5 +617,6 @@ main(int argc, char **argv)
 	g_test_add_func("/list-merge/run-cache", nbci_list_test_run_cache);
 	g_test_add_func("/list-merge/run-cache-interrupted", nbci_list_test_run_cache_interrupted);
 	g_test_add_func("/list-merge/run-cache-outputs", nbci_list_test_run_cache_outputs);
+	g_test_add_func("/list-merge/run-same-output", nbci_list_test_run_same_output);
 	return g_test_run();
 }

@@ -259,6 +259,44 @@ nbci_cmd_run_check_outputs(NbciConfig *config, GError **error)
 	return TRUE;
 }
 
+/* Refuses two outputs on one file, which would overwrite each other;
+ * paths are compared once resolved, so ./a.json and a.json are one file. */
+static gboolean
+nbci_cmd_run_check_distinct_outputs(NbciConfig *config, GError **error)
+{
+	const gchar *const keys[] = {"report", "junit", "events", "cache"};
+	const gchar *const options[] = {"--report", "--junit", "--events", "--cache"};
+	g_autoptr(GPtrArray) resolved = g_ptr_array_new_with_free_func(g_free);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		const gchar *path = nbci_config_get_string(config, keys[i]);
+
+		/* `--events -` writes to the standard output */
+		if (path == NULL || g_strcmp0(path, "-") == 0) {
+			g_ptr_array_add(resolved, NULL);
+			continue;
+		}
+		g_ptr_array_add(resolved, nbci_cache_resolve_path(path));
+		for (gsize j = 0; j < i; j++) {
+			if (g_strcmp0(g_ptr_array_index(resolved, i),
+				      g_ptr_array_index(resolved, j)) != 0)
+				continue;
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_INVALID_CONFIG,
+				    _("%s and %s (or `%s` and `%s`) both name the file %s; give "
+				      "each output its own file"),
+				    options[j],
+				    options[i],
+				    keys[j],
+				    keys[i],
+				    path);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 /* Applies --jobs, --retries, --fail-fast, --allow-errors and --env over the
  * configuration file, and checks the `env` list of both. */
 static gboolean
@@ -534,6 +572,8 @@ nbci_cmd_run_format_outcome(NbciNotebookOutcome outcome, guint count)
 						"%u skipped (unchanged since they passed)",
 						count),
 				       count);
+	case NBCI_NOTEBOOK_OUTCOME_NOT_RUN:
+		return g_strdup_printf(ngettext("%u not run", "%u not run", count), count);
 	default:
 		g_assert_not_reached();
 	}
@@ -574,9 +614,18 @@ nbci_cmd_run_print_summary(NbciRunner *runner, guint n_found, const gchar *repor
 		guint count = nbci_runner_get_n_outcome(runner, outcome);
 		g_autofree gchar *label = NULL;
 
-		/* fail_fast stops notebooks without failing them, and says so
-		 * even when none was running */
-		if (outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED &&
+		/* fail_fast stops the running notebooks without failing them;
+		 * those that never started are counted as not run */
+		if (outcome == NBCI_NOTEBOOK_OUTCOME_NOT_RUN && count > 0 &&
+		    nbci_runner_get_stopped_by_fail_fast(runner)) {
+			label = g_strdup_printf(ngettext("%u not run (--fail-fast)",
+							 "%u not run (--fail-fast)",
+							 count),
+						count);
+			g_string_append_printf(line, ", %s", label);
+			continue;
+		}
+		if (outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED && count > 0 &&
 		    nbci_runner_get_stopped_by_fail_fast(runner)) {
 			label = g_strdup_printf(ngettext("%u stopped by --fail-fast",
 							 "%u stopped by --fail-fast",
@@ -804,6 +853,8 @@ nbci_cmd_run(gint argc, gchar **argv)
 	if (!nbci_cmd_run_check_outputs(config, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (!nbci_reports_apply_options(&reports_options, config, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (!nbci_cmd_run_check_distinct_outputs(config, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	reports = nbci_reports_new(config, &error);
 	if (reports == NULL)
