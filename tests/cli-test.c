@@ -443,6 +443,25 @@ nbci_cli_test_exit_pass(void)
 	g_assert_nonnull(strstr(run->out, "1 notebook, 1 passed, 0 failed"));
 }
 
+/* The one line -q prints for a failure is coloured with --color always,
+ * and a newline in a notebook path never splits it. */
+static void
+nbci_cli_test_quiet_failure_line(void)
+{
+	g_autofree gchar *dir = nbci_test_cli_copy_fixture("faults");
+	g_autofree gchar *from = g_build_filename(dir, "faults", "raises.ipynb", NULL);
+	g_autofree gchar *to = g_build_filename(dir, "faults", "two\nlines.ipynb", NULL);
+	const gchar *args[] = {"run", "faults/two\nlines.ipynb", "-q", "--color", "always", NULL};
+	g_autoptr(NbciTestRun) run = NULL;
+
+	g_assert_cmpint(g_rename(from, to), ==, 0);
+	run = nbci_test_run_in(dir, args, NULL);
+	g_assert_cmpint(run->status, ==, 1);
+	g_assert_true(g_str_has_prefix(run->out, "\x1b[1;31mFAIL\x1b[0m faults/two lines.ipynb: "));
+	g_assert_null(strstr(run->out, "two\nlines"));
+	nbci_test_remove_tree(dir);
+}
+
 static void
 nbci_cli_test_exit_timeout_only(void)
 {
@@ -717,6 +736,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cli/faults/no-kernel-left", nbci_cli_test_no_kernel_left);
 	g_test_add_func("/cli/exit/pass", nbci_cli_test_exit_pass);
 	g_test_add_func("/cli/exit/timeout-only", nbci_cli_test_exit_timeout_only);
+	g_test_add_func("/cli/quiet-failure-line", nbci_cli_test_quiet_failure_line);
 	g_test_add_func("/cli/exit/no-notebooks", nbci_cli_test_exit_no_notebooks);
 	g_test_add_func("/cli/exit/startup-timeout", nbci_cli_test_startup_timeout);
 	g_test_add_func("/cli/exit/config-errors", nbci_cli_test_config_errors);

@@ -237,13 +237,13 @@ nbci_cmd_list_build_config(const gchar *config_path,
 static void
 nbci_cmd_list_print_notebook(NbciRunner *runner, NbciNotebookPath *notebook)
 {
-	g_autofree gchar *path = nbci_console_sanitize(notebook->path, FALSE);
+	g_autofree gchar *path = nbci_console_sanitize_line(notebook->path);
 	g_autofree gchar *kernel = NULL;
 	g_autoptr(GError) error = NULL;
 
 	kernel = nbci_runner_choose_kernel(runner, notebook->path, &error);
 	if (kernel == NULL) {
-		g_autofree gchar *reason = nbci_console_sanitize(error->message, FALSE);
+		g_autofree gchar *reason = nbci_console_sanitize_line(error->message);
 		nbci_console_print("%s\t-\t%s\n", path, reason);
 		return;
 	}

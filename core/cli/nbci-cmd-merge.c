@@ -79,7 +79,7 @@ nbci_cmd_merge_add_report(const gchar *path,
 		}
 		if (g_strcmp0(owner, path) != 0) {
 			if (g_hash_table_add(warned, (gpointer)notebook)) {
-				g_autofree gchar *display_name = nbci_console_sanitize(notebook, FALSE);
+				g_autofree gchar *display_name = nbci_console_sanitize_line(notebook);
 				g_warning(_("notebook %s is in reports %s and %s, so two shards ran "
 					    "it; keeping the entries of %s"),
 					  display_name,

@@ -407,19 +407,12 @@ nbci_cmd_run_cell_failed_cb(NbciRunner *runner,
 			    const gchar *kernel_stderr,
 			    gpointer user_data)
 {
-	JsonObject *trace = json_object_get_object_member(entry, "trace");
 	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
 
-	if (nbci_cli_globals.verbosity < 0) {
-		g_autofree gchar *notebook =
-		    nbci_console_sanitize(json_object_get_string_member(entry, "notebook"), FALSE);
-		g_autofree gchar *ename = nbci_console_sanitize(
-		    json_object_get_string_member_with_default(trace, "ename", ""),
-		    FALSE);
-		nbci_console_print("%s %s: %s\n", _("FAIL"), notebook, ename);
-	} else {
+	if (nbci_cli_globals.verbosity < 0)
+		nbci_console_print_failure_line(entry);
+	else
 		nbci_console_print_failure(entry, source, kernel_stderr);
-	}
 	uselocale(run_locale);
 }
 
@@ -440,11 +433,14 @@ nbci_cmd_run_notebook_finished_cb(NbciRunner *runner, NbciNotebookRun *run, gpoi
 	/* elsewhere than on a terminal, the progress display prints a line
 	 * for every finished notebook */
 	if (nbci_notebook_run_get_outcome(run) == NBCI_NOTEBOOK_OUTCOME_PASSED &&
-	    nbci_cli_globals.verbosity > 0 && nbci_console_get_is_terminal())
+	    nbci_cli_globals.verbosity > 0 && nbci_console_get_is_terminal()) {
+		g_autofree gchar *notebook =
+		    nbci_console_sanitize_line(nbci_notebook_run_get_notebook(run));
 		nbci_console_print("%s %s (%.1f s)\n",
 				   _("PASS"),
-				   nbci_notebook_run_get_notebook(run),
+				   notebook,
 				   nbci_notebook_run_get_seconds(run));
+	}
 	uselocale(run_locale);
 }
 

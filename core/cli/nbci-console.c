@@ -164,9 +164,17 @@ nbci_console_sanitize(const gchar *text, gboolean keep_colors)
 	return nbci_terminal_sanitize(text, keep_colors);
 }
 
-/* Returns kernel text ready for one line: sanitized, its line breaks
- * shown as spaces. */
-static gchar *
+/**
+ * nbci_console_sanitize_line:
+ * @text: a notebook path, or kernel text
+ *
+ * Makes @text safe to print inside one line: sanitized as
+ * nbci_console_sanitize() does, with its newlines and tabs shown as
+ * spaces, so that a path holding a newline never splits a line of a log.
+ *
+ * Returns: (transfer full): the line
+ */
+gchar *
 nbci_console_sanitize_line(const gchar *text)
 {
 	gchar *line = nbci_console_sanitize(text, FALSE);
@@ -280,4 +288,26 @@ nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *
 		nbci_console_append_indented(out, "  ! ", clean_stderr, NBCI_CONSOLE_STDERR_LINES);
 	}
 	nbci_console_print("%s", out->str);
+}
+
+/**
+ * nbci_console_print_failure_line:
+ * @entry: a report entry
+ *
+ * Prints the one line that stands for a failing cell with --quiet:
+ * `FAIL`, the notebook and the error's name, coloured as
+ * nbci_console_print_failure() colours its first line.
+ */
+void
+nbci_console_print_failure_line(JsonObject *entry)
+{
+	JsonObject *trace = json_object_get_object_member(entry, "trace");
+	const gchar *bold = nbci_console_use_color ? "\x1b[1;31m" : "";
+	const gchar *reset = nbci_console_use_color ? "\x1b[0m" : "";
+	g_autofree gchar *notebook =
+	    nbci_console_sanitize_line(json_object_get_string_member(entry, "notebook"));
+	g_autofree gchar *ename = nbci_console_sanitize_line(
+	    json_object_get_string_member_with_default(trace, "ename", ""));
+
+	nbci_console_print("%s%s%s %s: %s\n", bold, _("FAIL"), reset, notebook, ename);
 }

@@ -26,7 +26,11 @@ void
 nbci_console_print(const gchar *format, ...) G_GNUC_PRINTF(1, 2);
 void
 nbci_console_print_failure(JsonObject *entry, const gchar *source, const gchar *kernel_stderr);
+void
+nbci_console_print_failure_line(JsonObject *entry);
 gchar *
 nbci_console_sanitize(const gchar *text, gboolean keep_colors);
+gchar *
+nbci_console_sanitize_line(const gchar *text);
 
 G_END_DECLS
