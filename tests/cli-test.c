@@ -523,7 +523,9 @@ nbci_cli_test_config_errors(void)
 	const gchar *args[] = {"run", NULL};
 	const gchar *bad_timeout[] = {"run", "--timeout", "-5", ".", NULL};
 	const gchar *bad_option[] = {"run", "--no-such-option", NULL};
+	const gchar *attached_jobs[] = {"run", "-j4", "missing.ipynb", NULL};
 	g_autoptr(NbciTestRun) run = NULL;
+	g_autoptr(NbciTestRun) attached_run = NULL;
 	g_autoptr(NbciTestRun) timeout_run = NULL;
 	g_autoptr(NbciTestRun) option_run = NULL;
 
@@ -541,6 +543,12 @@ nbci_cli_test_config_errors(void)
 
 	option_run = nbci_test_run_in(dir, bad_option, NULL);
 	g_assert_cmpint(option_run->status, ==, 2);
+
+	/* -j4 as make takes it gets the fix, not a number parse error */
+	attached_run = nbci_test_run_in(dir, attached_jobs, NULL);
+	g_assert_cmpint(attached_run->status, ==, 2);
+	g_assert_nonnull(strstr(attached_run->err, "-j4: "));
+	g_assert_nonnull(strstr(attached_run->err, "-j 4"));
 }
 
 /* Starts nbci on a notebook that sleeps, waits for its kernel, sends

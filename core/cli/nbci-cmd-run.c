@@ -176,6 +176,33 @@ nbci_cmd_run_take_parameters(gint *argc, gchar **argv, GPtrArray *pairs, GError 
 	return TRUE;
 }
 
+/* GOption reads the value of a short option from the next argument only,
+ * so `-j4`, as make and pytest take it, would read a notebook path as the
+ * number; this catches it first with the fix. */
+static gboolean
+nbci_cmd_run_check_attached_jobs(gint argc, gchar **argv, GError **error)
+{
+	for (gint i = 1; i < argc && g_strcmp0(argv[i], "--") != 0; i++) {
+		const gchar *value;
+
+		if (!g_str_has_prefix(argv[i], "-j"))
+			continue;
+		value = argv[i] + strlen("-j");
+		if (value[0] == '\0' || strspn(value, "0123456789") != strlen(value))
+			continue;
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_INVALID_CONFIG,
+			    _("%s: write the number of jobs as a separate argument, as in -j %s "
+			      "or --jobs=%s"),
+			    argv[i],
+			    value,
+			    value);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* Only reached for a -p that nbci_cmd_run_take_parameters() did not see,
  * such as one grouped with other short options. */
 static gboolean
@@ -834,6 +861,8 @@ nbci_cmd_run(gint argc, gchar **argv)
 	g_option_context_add_main_entries(context, nbci_cli_get_common_entries(), GETTEXT_PACKAGE);
 	options.parameters = g_ptr_array_new();
 	if (!nbci_cmd_run_take_parameters(&argc, argv, options.parameters, &error))
+		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
+	if (!nbci_cmd_run_check_attached_jobs(argc, argv, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
 	if (!g_option_context_parse(context, &argc, &argv, &error))
 		return nbci_cli_fail(error, NBCI_EXIT_USAGE);
