@@ -310,6 +310,34 @@ test_kernel_fork_signal_exit(void)
 	g_assert_nonnull(strstr(error->message, "killed by signal 9"));
 }
 
+/* A cell that reads stdin gets end of file at once, forked or spawned,
+ * instead of waiting for the cell's time limit. */
+static void
+test_kernel_fork_stdin_eof(void)
+{
+	const gboolean modes[] = {TRUE, FALSE};
+
+	for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
+		g_autoptr(TestKernel) kernel = test_kernel_start("stdin", modes[i]);
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *text = NULL;
+		g_autofree gchar *raw = NULL;
+
+		g_assert_cmpint(nbci_kernel_executor_get_forked(NBCI_KERNEL_EXECUTOR(kernel->executor)),
+				==,
+				modes[i]);
+		text = test_kernel_run(kernel,
+				       "import sys\nprint(repr(sys.stdin.read()))",
+				       10000,
+				       &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(text, ==, "''");
+		raw = test_kernel_run(kernel, "import os\nprint(os.read(0, 1))", 10000, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(raw, ==, "b''");
+	}
+}
+
 static void
 test_kernel_fork_disabled(void)
 {
@@ -581,6 +609,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/kernel-fork/interrupt", test_kernel_fork_interrupt);
 	g_test_add_func("/kernel-fork/os-exit", test_kernel_fork_os_exit);
 	g_test_add_func("/kernel-fork/signal-exit", test_kernel_fork_signal_exit);
+	g_test_add_func("/kernel-fork/stdin-eof", test_kernel_fork_stdin_eof);
 	g_test_add_func("/kernel-fork/disabled", test_kernel_fork_disabled);
 	g_test_add_func("/kernel-fork/fallback", test_kernel_fork_fallback);
 	g_test_add_func("/kernel-fork/server-stops", test_kernel_fork_server_stops);

@@ -77,7 +77,6 @@ struct _NbciForkServer {
 struct _NbciForkedKernel {
 	GPid pid;
 	gint pidfd;
-	gint stdin_fd; /* the write end of the kernel's stdin, never written */
 	GSocket *channel;
 	gboolean have_status;
 	gint wait_status;
@@ -690,8 +689,8 @@ nbci_fork_server_receive_pid(NbciForkedKernel *kernel, GError **error)
  * @error: return location for a #GError
  *
  * Asks the server for a new kernel process. The kernel leads its own
- * session and process group, its stdin is a pipe that nothing writes, and
- * its environment is @kernel_environ and nothing else.
+ * session and process group, its stdin is /dev/null, and its environment
+ * is @kernel_environ and nothing else.
  *
  * Returns: (transfer full) (nullable): the kernel, or %NULL on error
  */
@@ -706,13 +705,21 @@ nbci_fork_server_fork(NbciForkServer *self,
 	g_autoptr(NbciForkedKernel) kernel = g_new0(NbciForkedKernel, 1);
 	g_autofree gchar *request = NULL;
 	gint channel_fds[2] = {-1, -1};
-	gint stdin_fds[2] = {-1, -1};
 	gint sent_fds[3];
+	gint stdin_fd;
 	gint output_fd;
 	gboolean ok;
 
 	kernel->pidfd = -1;
-	kernel->stdin_fd = -1;
+	stdin_fd = g_open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
+	if (stdin_fd < 0) {
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_KERNEL_STARTUP,
+			    "failed to open /dev/null for the kernel's stdin: %s",
+			    g_strerror(errno));
+		return NULL;
+	}
 	output_fd = g_open(output_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (output_fd < 0) {
 		g_set_error(error,
@@ -721,30 +728,26 @@ nbci_fork_server_fork(NbciForkServer *self,
 			    "failed to create %s: %s",
 			    output_file,
 			    g_strerror(errno));
+		g_close(stdin_fd, NULL);
 		return NULL;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel_fds) < 0 ||
-	    !g_unix_open_pipe(stdin_fds, FD_CLOEXEC, NULL)) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel_fds) < 0) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_KERNEL_STARTUP,
-			    "failed to create the forked kernel's sockets: %s",
+			    "failed to create the forked kernel's channel: %s",
 			    g_strerror(errno));
-		for (guint i = 0; i < 2; i++) {
-			if (channel_fds[i] >= 0)
-				g_close(channel_fds[i], NULL);
-		}
+		g_close(stdin_fd, NULL);
 		g_close(output_fd, NULL);
 		return NULL;
 	}
-	kernel->stdin_fd = stdin_fds[1];
 	kernel->channel = g_socket_new_from_fd(channel_fds[0], NULL);
 	if (kernel->channel == NULL)
 		g_close(channel_fds[0], NULL);
 
 	request = nbci_fork_server_build_request(argv, working_dir, kernel_environ);
 	sent_fds[0] = channel_fds[1];
-	sent_fds[1] = stdin_fds[0];
+	sent_fds[1] = stdin_fd;
 	sent_fds[2] = output_fd;
 	ok = kernel->channel != NULL && nbci_fork_server_send_request(self, request, sent_fds, error);
 	for (guint i = 0; i < G_N_ELEMENTS(sent_fds); i++)
@@ -831,8 +834,6 @@ nbci_forked_kernel_free(NbciForkedKernel *self)
 {
 	if (self->pidfd >= 0)
 		g_close(self->pidfd, NULL);
-	if (self->stdin_fd >= 0)
-		g_close(self->stdin_fd, NULL);
 	g_clear_object(&self->channel);
 	g_free(self);
 }

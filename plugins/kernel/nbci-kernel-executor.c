@@ -761,10 +761,11 @@ nbci_kernel_executor_launch(NbciKernelExecutor *self,
 					       startup_timeout_ms))
 		return TRUE;
 
-	/* stdin is a pipe nbci never writes, as jupyter_client does. */
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-					     G_SUBPROCESS_FLAGS_STDERR_MERGE |
+	/* stdin is /dev/null, so code that reads sys.stdin gets end of file
+	 * at once instead of waiting for the cell's time limit. */
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE |
 					     G_SUBPROCESS_FLAGS_SEARCH_PATH_FROM_ENVP);
+	g_subprocess_launcher_set_stdin_file_path(launcher, "/dev/null");
 	g_subprocess_launcher_set_cwd(launcher, working_dir);
 	g_subprocess_launcher_set_environ(launcher, environ_kernel);
 	g_subprocess_launcher_set_stdout_file_path(launcher, self->output_file);
