@@ -162,12 +162,18 @@ nbci_selection_shard_from_environ(const gchar *const *envp,
 		guint k = 0;
 		guint n = 0;
 
+		/* half a pair is most likely a typo in the CI file; each job
+		 * then runs every notebook, which a warning makes visible */
 		if (index_text == NULL || total_text == NULL) {
 			if (index_text != NULL || total_text != NULL)
-				g_debug("ignoring %s's shard: only one of %s and %s is set",
-					vars->ci,
-					vars->index_variable,
-					vars->total_variable);
+				g_warning(_("%s=%s is set but %s is not, so this job runs every "
+					    "notebook instead of one shard; set both, or pass "
+					    "--shard K/N"),
+					  index_text != NULL ? vars->index_variable
+							     : vars->total_variable,
+					  index_text != NULL ? index_text : total_text,
+					  index_text != NULL ? vars->total_variable
+							     : vars->index_variable);
 			continue;
 		}
 		if (!nbci_selection_parse_number(index_text, &k) ||

@@ -161,8 +161,6 @@ nbci_selection_test_shard_environ(void)
 	    {"CIRCLE_NODE_INDEX", "3", "CIRCLE_NODE_TOTAL", "3", 0, 0, FALSE},
 	    {"BUILDKITE_PARALLEL_JOB", "x", "BUILDKITE_PARALLEL_JOB_COUNT", "2", 0, 0, FALSE},
 	    {"CI_NODE_INDEX", "1", "CI_NODE_TOTAL", "0", 0, 0, FALSE},
-	    /* one variable of a pair is no shard */
-	    {"CI_NODE_TOTAL", "1", NULL, NULL, 0, 0, TRUE},
 	    {NULL, NULL, NULL, NULL, 0, 0, TRUE},
 	};
 
@@ -203,6 +201,37 @@ nbci_selection_test_shard_environ(void)
 		g_assert_cmpuint(index, ==, c->index);
 		g_assert_nonnull(strstr(origin, c->index_variable));
 		g_assert_nonnull(strstr(origin, c->total_variable));
+	}
+}
+
+/* One variable of a pair is no shard, and a warning names the variable
+ * that is missing. */
+static void
+nbci_selection_test_shard_environ_half(void)
+{
+	const gchar *const pairs[][3] = {
+	    {"CI_NODE_INDEX", "1", "*CI_NODE_INDEX=1 is set but CI_NODE_TOTAL is not*"},
+	    {"CI_NODE_TOTAL", "3", "*CI_NODE_TOTAL=3 is set but CI_NODE_INDEX is not*"},
+	    {"CIRCLE_NODE_TOTAL", "2", "*CIRCLE_NODE_TOTAL=2 is set but CIRCLE_NODE_INDEX*"},
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(pairs); i++) {
+		g_auto(GStrv) envp = g_environ_setenv(NULL, pairs[i][0], pairs[i][1], TRUE);
+		g_autofree gchar *origin = NULL;
+		g_autoptr(GError) error = NULL;
+		guint index = 0;
+		guint total = 99;
+
+		g_test_expect_message("nbci", G_LOG_LEVEL_WARNING, pairs[i][2]);
+		g_assert_true(nbci_selection_shard_from_environ((const gchar *const *)envp,
+								&index,
+								&total,
+								&origin,
+								&error));
+		g_test_assert_expected_messages();
+		g_assert_no_error(error);
+		g_assert_cmpuint(total, ==, 0);
+		g_assert_null(origin);
 	}
 }
 
@@ -518,6 +547,7 @@ main(int argc, char **argv)
 	g_test_add_func("/selection/check-globs", nbci_selection_test_check_globs);
 	g_test_add_func("/selection/parse-shard", nbci_selection_test_parse_shard);
 	g_test_add_func("/selection/shard-environ", nbci_selection_test_shard_environ);
+	g_test_add_func("/selection/shard-environ-half", nbci_selection_test_shard_environ_half);
 	g_test_add_func("/selection/shard-split", nbci_selection_test_shard_split);
 	g_test_add_func("/selection/shard-order", nbci_selection_test_shard_order);
 	g_test_add_func("/selection/apply-empty-shard", nbci_selection_test_apply_empty_shard);
