@@ -16,7 +16,8 @@
  *
  * The `exclude` globs leave out a notebook when one matches its path below
  * the searched folder, or its path as the report shows it, or a parent
- * folder of either (see nbci_selection_match_globs()).
+ * folder of either (see nbci_selection_match_globs()). A file given by
+ * name is matched by its name, which stands for its path below a folder.
  */
 
 #include "config.h"
@@ -354,8 +355,13 @@ nbci_folder_source_add_entry(NbciFolderSourceWalk *walk, const gchar *entry, GEr
 						   error);
 	}
 
-	/* a file given by name runs even without the .ipynb extension */
+	/* a file given by name runs even without the .ipynb extension; its
+	 * name stands for its path below a searched folder */
 	basename = g_path_get_basename(absolute);
+	if (nbci_selection_match_globs(walk->exclude, basename)) {
+		g_info(_("excluding %s"), entry);
+		return TRUE;
+	}
 	nbci_folder_source_add_notebook(walk,
 					absolute,
 					walk->entry_prefix != NULL ? walk->entry_prefix : basename);

@@ -168,6 +168,34 @@ nbci_list_test_exclude(void)
 
 /* Every shard split of the corpus, for N from 1 to 7, lists every
  * notebook exactly once. */
+/* Files given by name are matched by their name, as a file found in a
+ * folder is matched by its path below that folder, and by their path. */
+static void
+nbci_list_test_exclude_files(void)
+{
+	const gchar *by_name[] = {"list", "--exclude", "a*", "notebooks/a.ipynb",
+				  "notebooks/b.ipynb", "notebooks/sub/c.ipynb", NULL};
+	const gchar *one_file[] = {"list", "--exclude", "c.ipynb", "notebooks/sub/c.ipynb",
+				   "notebooks/b.ipynb", NULL};
+	const gchar *by_path[] = {"list", "--exclude", "notebooks/sub/*", "notebooks/a.ipynb",
+				  "notebooks/sub/c.ipynb", NULL};
+	g_autofree gchar *dir = nbci_list_test_copy_fixture("notebooks");
+	const gchar *const *cases[] = {by_name, one_file, by_path};
+	const gchar *expected[] = {"notebooks/b.ipynb notebooks/sub/c.ipynb",
+				   "notebooks/b.ipynb",
+				   "notebooks/a.ipynb"};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(NbciTestRun) run = nbci_list_test_run(dir, cases[i], NULL);
+		g_autoptr(GPtrArray) paths = nbci_list_test_paths(run->out);
+		g_autofree gchar *joined = nbci_list_test_join(paths);
+
+		g_assert_cmpint(run->status, ==, 0);
+		g_assert_cmpstr(joined, ==, expected[i]);
+	}
+	nbci_test_remove_tree(dir);
+}
+
 static void
 nbci_list_test_shard_corpus(void)
 {
@@ -606,6 +634,7 @@ main(int argc, char **argv)
 	g_test_add_func("/list-merge/kernels", nbci_list_test_kernels);
 	g_test_add_func("/list-merge/kernel-option", nbci_list_test_kernel_option);
 	g_test_add_func("/list-merge/exclude", nbci_list_test_exclude);
+	g_test_add_func("/list-merge/exclude-files", nbci_list_test_exclude_files);
 	g_test_add_func("/list-merge/shard-corpus", nbci_list_test_shard_corpus);
 	g_test_add_func("/list-merge/shard-invalid", nbci_list_test_shard_invalid);
 	g_test_add_func("/list-merge/shard-environ", nbci_list_test_shard_environ);
