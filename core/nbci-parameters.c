@@ -18,7 +18,8 @@
  * `parameters`, or at the top when no cell has that tag, and it replaces the
  * first cell already tagged `injected-parameters`. The notebook records the
  * parameters in `metadata.papermill.parameters`, where papermill records
- * them.
+ * them, with infinities and NaN as the strings "inf", "-inf" and "nan" so
+ * that the notebook stays valid JSON.
  */
 
 #include "config.h"
@@ -989,6 +990,25 @@ nbci_parameters_new_cell(const gchar *source)
 	return cell;
 }
 
+/* JSON has no infinity or NaN, and json-glib writes them as the bare
+ * words Infinity and NaN that JSON.parse() rejects, so the recorded copy
+ * holds them as the strings "inf", "-inf" and "nan"; the injected cell
+ * still assigns float('inf') and float('nan'). */
+static JsonNode *
+nbci_parameters_copy_value(JsonNode *node)
+{
+	gdouble value;
+
+	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_DOUBLE)
+		return json_node_copy(node);
+	value = json_node_get_double(node);
+	if (isnan(value))
+		return json_node_init_string(json_node_alloc(), "nan");
+	if (isinf(value))
+		return json_node_init_string(json_node_alloc(), value < 0 ? "-inf" : "inf");
+	return json_node_copy(node);
+}
+
 /* json_node_copy() shares the objects and arrays inside a node, so the
  * copy is built level by level. */
 static JsonNode *
@@ -1023,7 +1043,7 @@ nbci_parameters_copy_node(JsonNode *node)
 		json_node_take_object(copy, object_copy);
 		return copy;
 	default:
-		return json_node_copy(node);
+		return nbci_parameters_copy_value(node);
 	}
 }
 

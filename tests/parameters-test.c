@@ -703,6 +703,11 @@ nbci_parameters_test_inject_metadata(void)
 	    "kept.ipynb");
 	g_assert_true(nbci_parameters_inject(notebook, params, "Python", "python3", &error));
 	g_assert_no_error(error);
+
+	/* JSON has no infinity or NaN, so the record holds them as strings */
+	json_object_set_string_member(params, "positive_infinity", "inf");
+	json_object_set_string_member(params, "negative_infinity", "-inf");
+	json_object_set_string_member(params, "not_a_number", "nan");
 	expected = nbci_test_object_to_data(params);
 
 	json_object_set_int_member(params, "big", 1);
@@ -716,6 +721,9 @@ nbci_parameters_test_inject_metadata(void)
 
 	saved = nbci_notebook_to_data(notebook, NULL);
 	g_assert_nonnull(strstr(saved, "\"injected-parameters\""));
+	g_assert_null(strstr(saved, "Infinity"));
+	g_assert_null(strstr(saved, "NaN"));
+	g_assert_nonnull(strstr(saved, "float('inf')"));
 }
 
 static void
