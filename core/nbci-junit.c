@@ -419,7 +419,7 @@ nbci_junit_build_testcase(NbciNotebookRun *run, const gchar *suite)
 	nbci_junit_element_set_attribute(testcase, "file", notebook);
 	nbci_junit_element_set_seconds(testcase, "time", nbci_notebook_run_get_seconds(run));
 
-	if (outcome == NBCI_NOTEBOOK_OUTCOME_SKIPPED) {
+	if (outcome == NBCI_NOTEBOOK_OUTCOME_SKIPPED || outcome == NBCI_NOTEBOOK_OUTCOME_NOT_RUN) {
 		NbciJunitElement *skipped = nbci_junit_element_add_child(testcase, "skipped");
 		const gchar *reason = nbci_notebook_run_get_skip_reason(run);
 

@@ -73,6 +73,7 @@ struct _NbciRunner {
 	JsonObject *parameters; /* nullable */
 	NbciCache *cache;	/* nullable */
 	gboolean stopped_by_fail_fast;
+	gchar *fail_fast_notebook; /* the notebook whose failure stopped the run */
 	NbciConfig *config;
 	NbciPluginRegistry *registry;
 	NbciReport *report;
@@ -298,7 +299,8 @@ nbci_notebook_run_get_passed_on_retry(NbciNotebookRun *self)
  * @self: a notebook run
  *
  * Returns: (nullable): why the notebook was not run, or %NULL unless its
- *   outcome is %NBCI_NOTEBOOK_OUTCOME_SKIPPED
+ *   outcome is %NBCI_NOTEBOOK_OUTCOME_SKIPPED or
+ *   %NBCI_NOTEBOOK_OUTCOME_NOT_RUN
  *
  * Since: 1.0
  */
@@ -443,6 +445,7 @@ nbci_runner_dispose(GObject *object)
 	g_clear_object(&self->report);
 	g_clear_pointer(&self->kernelspecs, g_ptr_array_unref);
 	g_clear_pointer(&self->failed_copy_dir, g_free);
+	g_clear_pointer(&self->fail_fast_notebook, g_free);
 	g_clear_pointer(&self->executed_paths, g_hash_table_unref);
 	G_OBJECT_CLASS(nbci_runner_parent_class)->dispose(object);
 }
@@ -1079,7 +1082,8 @@ nbci_runner_outcome_is_failure(NbciNotebookOutcome outcome)
 {
 	return outcome != NBCI_NOTEBOOK_OUTCOME_PASSED &&
 	       outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED &&
-	       outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED;
+	       outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED &&
+	       outcome != NBCI_NOTEBOOK_OUTCOME_NOT_RUN;
 }
 
 /* A notebook that failed, timed out or killed its kernel runs again with
@@ -1674,13 +1678,15 @@ nbci_runner_finish(NbciRunnerContext *ctx, NbciRunnerJob *job, NbciNotebookOutco
 	job->finished = TRUE;
 	job->run->outcome = outcome;
 	if (self->cache != NULL && job->cache_key != NULL &&
-	    outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED && outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED)
+	    outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED && outcome != NBCI_NOTEBOOK_OUTCOME_CANCELLED &&
+	    outcome != NBCI_NOTEBOOK_OUTCOME_NOT_RUN)
 		nbci_cache_record(self->cache,
 				  job->display_path,
 				  job->cache_key,
 				  outcome == NBCI_NOTEBOOK_OUTCOME_PASSED);
 	job->run->passed_on_retry = outcome == NBCI_NOTEBOOK_OUTCOME_PASSED && job->attempt > 1;
-	self->n_notebooks++;
+	if (outcome != NBCI_NOTEBOOK_OUTCOME_NOT_RUN)
+		self->n_notebooks++;
 	self->counts[outcome]++;
 	g_signal_emit(self, signals[SIGNAL_NOTEBOOK_FINISHED], 0, job->run);
 	nbci_runner_flush_report(ctx, FALSE);
@@ -1690,6 +1696,8 @@ nbci_runner_finish(NbciRunnerContext *ctx, NbciRunnerJob *job, NbciNotebookOutco
 	    !g_cancellable_is_cancelled(ctx->caller_cancellable)) {
 		g_info("%s failed, so no further notebook starts (fail_fast)", job->display_path);
 		self->stopped_by_fail_fast = TRUE;
+		g_free(self->fail_fast_notebook);
+		self->fail_fast_notebook = g_strdup(job->display_path);
 		g_cancellable_cancel(ctx->cancellable);
 	}
 }
@@ -1837,18 +1845,35 @@ nbci_runner_job_compare(gconstpointer a, gconstpointer b, gpointer user_data)
 	return 0;
 }
 
-/* Adds the RunInterrupted entry to each notebook that was running when the
+/* Adds a RunInterrupted entry to each notebook that was running when the
  * caller cancelled the run, so that the partial report never reads as a
- * pass. */
+ * pass. When none was running but some notebook did not run, the first of
+ * those carries the entry instead. */
 static void
 nbci_runner_finish_interrupted(NbciRunnerContext *ctx)
 {
+	NbciRunnerJob *first_not_run = NULL;
+	guint n_interrupted = 0;
 	guint n_not_run = 0;
 
+	if (!g_cancellable_is_cancelled(ctx->caller_cancellable))
+		return;
 	for (guint i = 0; i < ctx->all_jobs->len; i++) {
 		NbciRunnerJob *job = g_ptr_array_index(ctx->all_jobs, i);
-		if (!job->finished && !job->interrupted)
+
+		if (job->interrupted) {
+			n_interrupted++;
+		} else if (!job->finished) {
 			n_not_run++;
+			if (first_not_run == NULL)
+				first_not_run = job;
+		}
+	}
+	/* after fail_fast, the failure that stopped the run is in the report */
+	if (n_interrupted == 0 && first_not_run != NULL && !ctx->self->stopped_by_fail_fast) {
+		first_not_run->interrupted = TRUE;
+		first_not_run->result.running_cell = -1;
+		n_not_run--;
 	}
 	for (guint i = 0; i < ctx->all_jobs->len; i++) {
 		NbciRunnerJob *job = g_ptr_array_index(ctx->all_jobs, i);
@@ -1858,14 +1883,53 @@ nbci_runner_finish_interrupted(NbciRunnerContext *ctx)
 
 		if (!job->interrupted)
 			continue;
-		evalue = g_strdup_printf("the run was interrupted while this notebook ran, so "
-					 "its outcome is unknown; %u more notebook%s did not run",
-					 n_not_run,
-					 n_not_run == 1 ? "" : "s");
+		if (job == first_not_run) {
+			evalue = g_strdup_printf("the run was interrupted before this notebook "
+						 "ran; it and %u more notebook%s did not run",
+						 n_not_run,
+						 n_not_run == 1 ? "" : "s");
+		} else if (n_not_run > 0) {
+			evalue = g_strdup_printf("the run was interrupted while this notebook "
+						 "ran, so its outcome is unknown; %u more "
+						 "notebook%s did not run",
+						 n_not_run,
+						 n_not_run == 1 ? "" : "s");
+		} else {
+			evalue = g_strdup("the run was interrupted while this notebook ran, so its "
+					  "outcome is unknown");
+		}
 		trace = nbci_runner_build_trace("RunInterrupted", evalue);
 		entry = nbci_report_build_entry(job->display_path, job->result.running_cell, trace);
 		nbci_runner_emit_failure(ctx, job, entry, job->result.source, NULL);
 		nbci_runner_finish(ctx, job, NBCI_NOTEBOOK_OUTCOME_CANCELLED);
+	}
+}
+
+/* Ends each notebook that never started, because the caller cancelled the
+ * run or fail_fast stopped it, as not run, so that every listed notebook
+ * gets a notebook-finished signal. */
+static void
+nbci_runner_finish_not_run(NbciRunnerContext *ctx)
+{
+	NbciRunner *self = ctx->self;
+	g_autofree gchar *reason = NULL;
+
+	if (self->stopped_by_fail_fast) {
+		reason = g_strdup_printf("not run: --fail-fast stopped the run after %s failed",
+					 self->fail_fast_notebook);
+	} else {
+		reason = g_strdup("not run: the run was interrupted");
+	}
+	for (guint i = 0; i < ctx->all_jobs->len; i++) {
+		NbciRunnerJob *job = g_ptr_array_index(ctx->all_jobs, i);
+
+		if (job->finished)
+			continue;
+		job->run->attempts = 0;
+		job->run->seconds = 0;
+		g_ptr_array_set_size(job->run->entries, 0);
+		nbci_notebook_run_set_skip_reason(job->run, reason);
+		nbci_runner_finish(ctx, job, NBCI_NOTEBOOK_OUTCOME_NOT_RUN);
 	}
 }
 
@@ -1956,6 +2020,7 @@ nbci_runner_run(NbciRunner *self,
 	g_debug("running %u notebooks, %u at a time", notebooks->len, ctx.jobs);
 
 	self->stopped_by_fail_fast = FALSE;
+	g_clear_pointer(&self->fail_fast_notebook, g_free);
 	g_ptr_array_set_size(self->runs, 0);
 	all_jobs = g_ptr_array_new_with_free_func((GDestroyNotify)nbci_runner_job_free);
 	ctx.all_jobs = all_jobs;
@@ -1995,6 +2060,7 @@ nbci_runner_run(NbciRunner *self,
 	g_cancellable_disconnect(caller_cancellable, cancel_id);
 
 	nbci_runner_finish_interrupted(&ctx);
+	nbci_runner_finish_not_run(&ctx);
 	nbci_runner_flush_report(&ctx, TRUE);
 	g_queue_clear(&ctx.pending);
 	g_strfreev(ctx.envp);
@@ -2177,7 +2243,8 @@ nbci_runner_get_n_outcome(NbciRunner *self, NbciNotebookOutcome outcome)
  * nbci_runner_get_n_notebooks:
  * @self: a runner
  *
- * Returns: how many notebooks have ended
+ * Returns: how many notebooks have ended, leaving out those that never
+ *   started (%NBCI_NOTEBOOK_OUTCOME_NOT_RUN)
  *
  * Since: 1.0
  */

@@ -31,6 +31,8 @@ G_BEGIN_DECLS
  *   `fail_fast`, while the notebook ran
  * @NBCI_NOTEBOOK_OUTCOME_SKIPPED: the notebook was not run on purpose (it is
  *   unchanged since it passed); it counts as a pass
+ * @NBCI_NOTEBOOK_OUTCOME_NOT_RUN: the notebook never started because the run
+ *   was interrupted or `fail_fast` stopped it; it is not a pass
  *
  * How one notebook ended.
  *
@@ -45,6 +47,7 @@ typedef enum {
 	NBCI_NOTEBOOK_OUTCOME_DEAD_KERNEL,
 	NBCI_NOTEBOOK_OUTCOME_CANCELLED,
 	NBCI_NOTEBOOK_OUTCOME_SKIPPED,
+	NBCI_NOTEBOOK_OUTCOME_NOT_RUN,
 	NBCI_NOTEBOOK_OUTCOME_LAST,
 } NbciNotebookOutcome;
 

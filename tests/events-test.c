@@ -591,6 +591,233 @@ nbci_events_test_interrupted(void)
 	nbci_test_remove_tree(dir);
 }
 
+/* Runs nbci in @dir with @args, waits until events.jsonl contains
+ * @wait_for, sends SIGTERM and returns the exit status. */
+static gint
+nbci_test_run_and_terminate(const gchar *dir, const gchar *const *args, const gchar *wait_for)
+{
+	g_autofree gchar *events_path = g_build_filename(dir, "events.jsonl", NULL);
+	g_autofree gchar *jupyter_path = g_test_build_filename(G_TEST_DIST, "jupyter", NULL);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+				      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+	g_autoptr(GSubprocess) process = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_ptr_array_add(argv, (gpointer)g_getenv("NBCI_PROGRAM"));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_subprocess_launcher_set_cwd(launcher, dir);
+	g_subprocess_launcher_setenv(launcher, "JUPYTER_PATH", jupyter_path, TRUE);
+	process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+	g_assert_no_error(error);
+
+	/* the test's own timeout ends a hang */
+	for (;;) {
+		g_autofree gchar *partial = NULL;
+
+		if (g_file_get_contents(events_path, &partial, NULL, NULL) &&
+		    strstr(partial, wait_for) != NULL)
+			break;
+		g_usleep(50 * 1000);
+	}
+	g_subprocess_send_signal(process, SIGTERM);
+	g_subprocess_wait(process, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_get_if_exited(process));
+	return g_subprocess_get_exit_status(process);
+}
+
+static const gchar *
+nbci_test_skip_reason(GPtrArray *events, const gchar *notebook)
+{
+	JsonObject *finished = nbci_test_find_event(events, "notebook_finished", notebook);
+
+	g_assert_nonnull(finished);
+	g_assert_cmpstr(json_object_get_string_member(finished, "outcome"), ==, "not_run");
+	return json_object_get_string_member(finished, "skip_reason");
+}
+
+/* SIGTERM while a cell runs: the running notebook is an error, and the two
+ * that never started are not run, in the event stream, JUnit and the
+ * report. */
+static void
+nbci_events_test_interrupted_not_run(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-events-XXXXXX", NULL);
+	g_autofree gchar *junit = g_build_filename(dir, "junit.xml", NULL);
+	g_autofree gchar *report_path = g_build_filename(dir, "report.json", NULL);
+	const NbciTestCell cells_slow[] = {{"import time\ntime.sleep(120)"}, {NULL}};
+	const NbciTestCell cells_quick[] = {{"x = 1"}, {NULL}};
+	const gchar *args[] = {"run",
+			       "--no-notify",
+			       "--jobs=1",
+			       "--report=report.json",
+			       "--junit=junit.xml",
+			       "--events=events.jsonl",
+			       "a.ipynb",
+			       "b.ipynb",
+			       "c.ipynb",
+			       NULL};
+	g_autofree gchar *text = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	g_autoptr(JsonArray) report = NULL;
+	JsonObject *last;
+	JsonObject *counts;
+	JsonObject *trace;
+
+	g_free(nbci_test_write_notebook(dir, "a.ipynb", NULL, cells_slow));
+	g_free(nbci_test_write_notebook(dir, "b.ipynb", NULL, cells_quick));
+	g_free(nbci_test_write_notebook(dir, "c.ipynb", NULL, cells_quick));
+	g_assert_cmpint(nbci_test_run_and_terminate(dir, args, "\"notebook_started\""), ==, 143);
+
+	text = nbci_test_read(dir, "events.jsonl");
+	events = nbci_test_parse_events(text);
+	g_assert_cmpuint(nbci_test_count_events(events, "notebook_finished"), ==, 3);
+	g_assert_cmpstr(json_object_get_string_member(
+			    nbci_test_find_event(events, "notebook_finished", "a.ipynb"),
+			    "outcome"),
+			==,
+			"cancelled");
+	g_assert_cmpstr(nbci_test_skip_reason(events, "b.ipynb"),
+			==,
+			"not run: the run was interrupted");
+	g_assert_cmpstr(nbci_test_skip_reason(events, "c.ipynb"),
+			==,
+			"not run: the run was interrupted");
+	last = g_ptr_array_index(events, events->len - 1);
+	g_assert_cmpstr(json_object_get_string_member(last, "event"), ==, "run_finished");
+	g_assert_cmpint(json_object_get_int_member(last, "n_notebooks"), ==, 3);
+	counts = json_object_get_object_member(last, "counts");
+	g_assert_cmpint(json_object_get_int_member(counts, "cancelled"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(counts, "not_run"), ==, 2);
+	g_assert_cmpint(json_object_get_int_member(counts, "passed"), ==, 0);
+
+	nbci_test_assert_junit(junit, "string(//testsuite/@tests)", "3");
+	nbci_test_assert_junit(junit, "string(//testsuite/@errors)", "1");
+	nbci_test_assert_junit(junit, "string(//testsuite/@skipped)", "2");
+	nbci_test_assert_junit(junit,
+			       "string(//testcase[@name='a.ipynb']/error/@type)",
+			       "RunInterrupted");
+	nbci_test_assert_junit(junit,
+			       "string(//testcase[@name='c.ipynb']/skipped/@message)",
+			       "not run: the run was interrupted");
+
+	report = nbci_test_load_report(report_path);
+	g_assert_cmpuint(json_array_get_length(report), ==, 1);
+	trace = json_object_get_object_member(json_array_get_object_element(report, 0), "trace");
+	g_assert_cmpstr(json_object_get_string_member(trace, "ename"), ==, "RunInterrupted");
+	g_assert_nonnull(
+	    strstr(json_object_get_string_member(trace, "evalue"), "2 more notebooks did not run"));
+	nbci_test_remove_tree(dir);
+}
+
+/* SIGTERM while only a kernel is starting, so that no cell runs: the
+ * report still has one RunInterrupted entry, on the first notebook. */
+static void
+nbci_events_test_interrupted_starting(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-events-XXXXXX", NULL);
+	g_autofree gchar *junit = g_build_filename(dir, "junit.xml", NULL);
+	g_autofree gchar *report_path = g_build_filename(dir, "report.json", NULL);
+	const NbciTestCell cells[] = {{"x = 1"}, {NULL}};
+	const gchar *args[] = {"run",
+			       "--no-notify",
+			       "--jobs=1",
+			       "--kernel=silent",
+			       "--report=report.json",
+			       "--junit=junit.xml",
+			       "--events=events.jsonl",
+			       "a.ipynb",
+			       "b.ipynb",
+			       NULL};
+	g_autofree gchar *text = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	g_autoptr(JsonArray) report = NULL;
+	JsonObject *entry;
+	JsonObject *trace;
+
+	g_free(nbci_test_write_notebook(dir, "a.ipynb", NULL, cells));
+	g_free(nbci_test_write_notebook(dir, "b.ipynb", NULL, cells));
+	g_assert_cmpint(nbci_test_run_and_terminate(dir, args, "\"run_started\""), ==, 143);
+
+	report = nbci_test_load_report(report_path);
+	g_assert_cmpuint(json_array_get_length(report), ==, 1);
+	entry = json_array_get_object_element(report, 0);
+	g_assert_cmpstr(json_object_get_string_member(entry, "notebook"), ==, "a.ipynb");
+	trace = json_object_get_object_member(entry, "trace");
+	g_assert_cmpstr(json_object_get_string_member(trace, "ename"), ==, "RunInterrupted");
+	g_assert_cmpstr(json_object_get_string_member(trace, "evalue"),
+			==,
+			"the run was interrupted before this notebook ran; it and 1 more "
+			"notebook did not run");
+
+	text = nbci_test_read(dir, "events.jsonl");
+	events = nbci_test_parse_events(text);
+	g_assert_null(nbci_test_find_event(events, "notebook_started", NULL));
+	g_assert_cmpuint(nbci_test_count_events(events, "notebook_finished"), ==, 2);
+	g_assert_cmpstr(nbci_test_skip_reason(events, "b.ipynb"),
+			==,
+			"not run: the run was interrupted");
+	nbci_test_assert_junit(junit, "string(//testsuite/@errors)", "1");
+	nbci_test_assert_junit(junit, "string(//testsuite/@skipped)", "1");
+	nbci_test_remove_tree(dir);
+}
+
+/* --fail-fast with one job: the notebook after the failing one is not run
+ * in the summary, the event stream and JUnit, and the exit status is the
+ * failure's. */
+static void
+nbci_events_test_fail_fast_not_run(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("nbci-events-XXXXXX", NULL);
+	g_autofree gchar *junit = g_build_filename(dir, "junit.xml", NULL);
+	const NbciTestCell cells_pass[] = {{"x = 1"}, {NULL}};
+	const NbciTestCell cells_fail[] = {{"raise ValueError('b fails')"}, {NULL}};
+	const gchar *args[] = {"run",
+			       "--no-notify",
+			       "--jobs=1",
+			       "--fail-fast",
+			       "--report=report.json",
+			       "--junit=junit.xml",
+			       "--events=events.jsonl",
+			       "a.ipynb",
+			       "b.ipynb",
+			       "c.ipynb",
+			       NULL};
+	const gchar *reason = "not run: --fail-fast stopped the run after b.ipynb failed";
+	g_autoptr(NbciTestRun) run = NULL;
+	g_autofree gchar *text = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	JsonObject *last;
+
+	g_free(nbci_test_write_notebook(dir, "a.ipynb", NULL, cells_pass));
+	g_free(nbci_test_write_notebook(dir, "b.ipynb", NULL, cells_fail));
+	g_free(nbci_test_write_notebook(dir, "c.ipynb", NULL, cells_pass));
+	run = nbci_test_run(dir, args, NULL, FALSE);
+
+	g_assert_cmpint(run->status, ==, 1);
+	g_assert_nonnull(
+	    strstr(run->out, "2 of 3 notebooks, 1 passed, 1 failed, 1 not run (--fail-fast);"));
+	g_assert_null(strstr(run->out, "stopped by --fail-fast"));
+	text = nbci_test_read(dir, "events.jsonl");
+	events = nbci_test_parse_events(text);
+	g_assert_null(nbci_test_find_event(events, "notebook_started", "c.ipynb"));
+	g_assert_cmpstr(nbci_test_skip_reason(events, "c.ipynb"), ==, reason);
+	last = g_ptr_array_index(events, events->len - 1);
+	g_assert_cmpint(json_object_get_int_member(last, "n_notebooks"), ==, 3);
+	g_assert_cmpint(
+	    json_object_get_int_member(json_object_get_object_member(last, "counts"), "not_run"),
+	    ==,
+	    1);
+	nbci_test_assert_junit(junit, "string(//testsuite/@failures)", "1");
+	nbci_test_assert_junit(junit, "string(//testsuite/@skipped)", "1");
+	nbci_test_assert_junit(junit, "string(//testcase[@name='c.ipynb']/skipped/@message)", reason);
+	nbci_test_remove_tree(dir);
+}
+
 /* A shard with no notebook still writes a JUnit file with no test case,
  * and the event stream's file exists with no event. */
 static void
@@ -629,6 +856,9 @@ main(int argc, char **argv)
 	g_test_add_func("/events/exit-timeout", nbci_events_test_exit_timeout);
 	g_test_add_func("/events/skipped", nbci_events_test_skipped);
 	g_test_add_func("/events/interrupted", nbci_events_test_interrupted);
+	g_test_add_func("/events/interrupted-not-run", nbci_events_test_interrupted_not_run);
+	g_test_add_func("/events/interrupted-starting", nbci_events_test_interrupted_starting);
+	g_test_add_func("/events/fail-fast-not-run", nbci_events_test_fail_fast_not_run);
 	g_test_add_func("/events/empty-shard", nbci_events_test_empty_shard);
 	g_test_add_func("/events/github/annotation", nbci_github_test_annotation);
 	g_test_add_func("/events/github/summary", nbci_github_test_summary);

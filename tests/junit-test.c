@@ -119,6 +119,39 @@ nbci_junit_test_counts(void)
 	g_rmdir(tmp);
 }
 
+/* A notebook that never started is a skipped test case with its reason,
+ * never a passed one, and the one interrupted while it ran is an error. */
+static void
+nbci_junit_test_not_run(void)
+{
+	g_autofree gchar *tmp = g_dir_make_tmp("nbci-junit-XXXXXX", NULL);
+	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autofree gchar *path = NULL;
+	NbciNotebookRun *run;
+
+	nbci_test_run_new(runs, "pass.ipynb", NBCI_NOTEBOOK_OUTCOME_PASSED, 1);
+	run = nbci_test_run_new(runs, "running.ipynb", NBCI_NOTEBOOK_OUTCOME_CANCELLED, 1);
+	nbci_test_run_add_entry(run, 0, "RunInterrupted", "the run was interrupted");
+	run = nbci_test_run_new(runs, "later.ipynb", NBCI_NOTEBOOK_OUTCOME_NOT_RUN, 0);
+	nbci_notebook_run_set_attempts(run, 0);
+	nbci_notebook_run_set_skip_reason(run, "not run: the run was interrupted");
+	path = nbci_test_write(runs, tmp, "junit.xml");
+
+	nbci_test_assert_xpath(path, "string(/testsuites/testsuite/@tests)", "3");
+	nbci_test_assert_xpath(path, "string(/testsuites/testsuite/@errors)", "1");
+	nbci_test_assert_xpath(path, "string(/testsuites/testsuite/@skipped)", "1");
+	nbci_test_assert_xpath(path, "string(/testsuites/testsuite/@failures)", "0");
+	nbci_test_assert_xpath(path,
+			       "string(//testcase[@name='running.ipynb']/error/@type)",
+			       "RunInterrupted");
+	nbci_test_assert_xpath(path,
+			       "string(//testcase[@name='later.ipynb']/skipped/@message)",
+			       "not run: the run was interrupted");
+	nbci_test_assert_xpath(path, "count(//testcase[@name='later.ipynb']/*)", "1");
+	g_unlink(path);
+	g_rmdir(tmp);
+}
+
 static void
 nbci_junit_test_testcases(void)
 {
@@ -434,6 +467,7 @@ main(int argc, char **argv)
 
 	g_test_add_func("/junit/counts", nbci_junit_test_counts);
 	g_test_add_func("/junit/testcases", nbci_junit_test_testcases);
+	g_test_add_func("/junit/not-run", nbci_junit_test_not_run);
 	g_test_add_func("/junit/escape-text", nbci_junit_test_escape_text);
 	g_test_add_func("/junit/escape-document", nbci_junit_test_escape_document);
 	g_test_add_func("/junit/classname", nbci_junit_test_classname);

@@ -436,13 +436,72 @@ nbci_runner_test_cancel_stops_every_kernel(void)
 		g_assert_nonnull(strstr(nbci_test_entry_evalue(entry), "2 more notebooks did not run"));
 	}
 	g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_CANCELLED), ==, 2);
+	g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_NOT_RUN), ==, 2);
 	g_assert_cmpuint(nbci_runner_get_n_notebooks(runner), ==, 2);
-	g_assert_cmpuint(signals.finished->len, ==, 2);
+	g_assert_cmpuint(signals.finished->len, ==, 4);
 	g_assert_cmpuint(signals.n_run_finished, ==, 1);
-	g_assert_cmpuint(nbci_notebook_run_get_attempts(g_ptr_array_index(nbci_runner_get_runs(runner),
-									   3)),
-			 ==,
-			 0);
+	for (guint i = 2; i < 4; i++) {
+		NbciNotebookRun *run = g_ptr_array_index(nbci_runner_get_runs(runner), i);
+
+		g_assert_cmpint(nbci_notebook_run_get_outcome(run), ==, NBCI_NOTEBOOK_OUTCOME_NOT_RUN);
+		g_assert_cmpuint(nbci_notebook_run_get_attempts(run), ==, 0);
+		g_assert_cmpstr(nbci_notebook_run_get_skip_reason(run),
+				==,
+				"not run: the run was interrupted");
+	}
+	nbci_test_assert_no_marked_process(test_marker);
+	nbci_runner_test_remove_dir(dir);
+}
+
+/* A run cancelled before any notebook starts still ends every notebook,
+ * and the first one carries the RunInterrupted entry, so that the report
+ * is never empty like a run that passed. */
+static void
+nbci_runner_test_cancel_before_start(void)
+{
+	g_autofree gchar *dir = nbci_test_make_dir();
+	const NbciTestCell cells[] = {{"open('ran', 'w').close()"}, {NULL}};
+	g_autofree gchar *path_a = nbci_test_write_notebook(dir, "a.ipynb", NULL, cells);
+	g_autofree gchar *path_b = nbci_test_write_notebook(dir, "b.ipynb", NULL, cells);
+	g_autofree gchar *ran = g_build_filename(dir, "ran", NULL);
+	gchar *paths[] = {path_a, path_b, NULL};
+	g_autoptr(NbciConfig) config = nbci_test_config_new(2);
+	g_autoptr(NbciRunner) runner = nbci_test_runner_new(config);
+	g_autoptr(GPtrArray) notebooks = nbci_test_paths_new(paths);
+	g_autoptr(GCancellable) cancellable = g_cancellable_new();
+	g_auto(NbciTestSignals) signals = {0};
+	NbciReport *report;
+	JsonObject *entry;
+	NbciNotebookRun *run_a;
+	NbciNotebookRun *run_b;
+	g_autoptr(GError) error = NULL;
+
+	nbci_test_signals_connect(&signals, runner);
+	g_cancellable_cancel(cancellable);
+	g_assert_false(nbci_runner_run(runner, notebooks, cancellable, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+	report = nbci_runner_get_report(runner);
+	g_assert_cmpuint(nbci_report_get_n_entries(report), ==, 1);
+	entry = nbci_report_get_entry(report, 0);
+	g_assert_cmpstr(json_object_get_string_member(entry, "notebook"), ==, "a.ipynb");
+	g_assert_cmpstr(nbci_test_entry_ename(entry), ==, "RunInterrupted");
+	g_assert_cmpstr(nbci_test_entry_evalue(entry),
+			==,
+			"the run was interrupted before this notebook ran; it and 1 more notebook "
+			"did not run");
+
+	run_a = g_ptr_array_index(nbci_runner_get_runs(runner), 0);
+	run_b = g_ptr_array_index(nbci_runner_get_runs(runner), 1);
+	g_assert_cmpint(nbci_notebook_run_get_outcome(run_a), ==, NBCI_NOTEBOOK_OUTCOME_CANCELLED);
+	g_assert_cmpint(nbci_notebook_run_get_outcome(run_b), ==, NBCI_NOTEBOOK_OUTCOME_NOT_RUN);
+	g_assert_cmpstr(nbci_notebook_run_get_skip_reason(run_b),
+			==,
+			"not run: the run was interrupted");
+	g_assert_cmpuint(signals.started->len, ==, 0);
+	g_assert_cmpuint(signals.finished->len, ==, 2);
+	g_assert_cmpuint(nbci_runner_get_n_notebooks(runner), ==, 1);
+	g_assert_false(g_file_test(ran, G_FILE_TEST_EXISTS));
 	nbci_test_assert_no_marked_process(test_marker);
 	nbci_runner_test_remove_dir(dir);
 }
@@ -546,8 +605,15 @@ nbci_runner_test_fail_fast(void)
 			NBCI_NOTEBOOK_OUTCOME_CANCELLED);
 	g_assert_cmpuint(nbci_notebook_run_get_entries(g_ptr_array_index(runs, 1))->len, ==, 0);
 	g_assert_cmpuint(nbci_notebook_run_get_attempts(g_ptr_array_index(runs, 2)), ==, 0);
+	g_assert_cmpint(nbci_notebook_run_get_outcome(g_ptr_array_index(runs, 2)),
+			==,
+			NBCI_NOTEBOOK_OUTCOME_NOT_RUN);
+	g_assert_cmpstr(nbci_notebook_run_get_skip_reason(g_ptr_array_index(runs, 2)),
+			==,
+			"not run: --fail-fast stopped the run after a.ipynb failed");
 	g_assert_false(g_file_test(c_ran, G_FILE_TEST_EXISTS));
 	g_assert_cmpuint(nbci_runner_get_n_notebooks(runner), ==, 2);
+	g_assert_cmpuint(nbci_runner_get_n_outcome(runner, NBCI_NOTEBOOK_OUTCOME_NOT_RUN), ==, 1);
 	nbci_test_assert_no_marked_process(test_marker);
 	nbci_runner_test_remove_dir(dir);
 }
@@ -865,6 +931,7 @@ main(int argc, char **argv)
 			nbci_runner_test_lookahead_no_kernel_left);
 	g_test_add_func("/runner/parallel/cancel-stops-every-kernel",
 			nbci_runner_test_cancel_stops_every_kernel);
+	g_test_add_func("/runner/parallel/cancel-before-start", nbci_runner_test_cancel_before_start);
 	g_test_add_func("/runner/retries/pass-on-retry", nbci_runner_test_retry_passes);
 	g_test_add_func("/runner/fail-fast/stops-running", nbci_runner_test_fail_fast);
 	g_test_add_func("/runner/fail-fast/after-retries", nbci_runner_test_fail_fast_after_retries);

@@ -347,7 +347,7 @@ nbci_github_append_counts(GString *out, NbciRunner *runner, guint n_passed_on_re
 	g_string_append_printf(out,
 			       "| **%s** | **%u** |\n\n",
 			       _("total"),
-			       nbci_runner_get_n_notebooks(runner));
+			       nbci_runner_get_runs(runner)->len);
 }
 
 /* Appends a row of the failing cells table and, for each entry with a

@@ -165,6 +165,7 @@ nbci_progress_outcome_label(NbciNotebookOutcome outcome)
 	case NBCI_NOTEBOOK_OUTCOME_PASSED:
 		return _("PASS");
 	case NBCI_NOTEBOOK_OUTCOME_SKIPPED:
+	case NBCI_NOTEBOOK_OUTCOME_NOT_RUN:
 		return _("SKIP");
 	case NBCI_NOTEBOOK_OUTCOME_CANCELLED:
 		return _("STOP");
@@ -183,13 +184,15 @@ nbci_progress_print_finished(NbciProgress *self, NbciNotebookRun *run)
 	g_autoptr(GString) line = g_string_new(NULL);
 
 	g_string_append_printf(line,
-			       "[%u/%u] %s %s (%s",
+			       "[%u/%u] %s %s (",
 			       self->n_done,
 			       self->n_notebooks,
 			       nbci_progress_outcome_label(outcome),
-			       notebook,
-			       nbci_events_outcome_to_string(outcome));
-	if (outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED)
+			       notebook);
+	/* the reason of a notebook that did not run starts with "not run" */
+	if (outcome != NBCI_NOTEBOOK_OUTCOME_NOT_RUN)
+		g_string_append(line, nbci_events_outcome_to_string(outcome));
+	if (outcome != NBCI_NOTEBOOK_OUTCOME_SKIPPED && outcome != NBCI_NOTEBOOK_OUTCOME_NOT_RUN)
 		g_string_append_printf(line, _(", %.1f s"), nbci_notebook_run_get_seconds(run));
 	if (nbci_notebook_run_get_passed_on_retry(run))
 		g_string_append_printf(line,
@@ -198,7 +201,9 @@ nbci_progress_print_finished(NbciProgress *self, NbciNotebookRun *run)
 	if (nbci_notebook_run_get_skip_reason(run) != NULL) {
 		g_autofree gchar *reason =
 		    nbci_console_sanitize(nbci_notebook_run_get_skip_reason(run), FALSE);
-		g_string_append_printf(line, ": %s", reason);
+		if (outcome != NBCI_NOTEBOOK_OUTCOME_NOT_RUN)
+			g_string_append(line, ": ");
+		g_string_append(line, reason);
 	}
 	g_string_append(line, ")\n");
 	nbci_console_print("%s", line->str);
