@@ -144,6 +144,23 @@ nbci_config_test_booleans(void)
 	}
 }
 
+/* A number may be quoted, as a switch may: YAML reads "2" as text, and
+ * the text is read as the number it spells, for every number key. */
+static void
+nbci_config_test_quoted_numbers(void)
+{
+	g_autoptr(NbciConfig) config = nbci_test_config_load("jobs: \"2\"\n"
+							     "retries: '3'\n"
+							     "timeout: \"40\"\n"
+							     "email:\n"
+							     "  port: \"587\"\n");
+
+	g_assert_cmpint(nbci_config_get_int(config, "jobs"), ==, 2);
+	g_assert_cmpint(nbci_config_get_int(config, "retries"), ==, 3);
+	g_assert_cmpint(nbci_config_get_int(config, "timeout"), ==, 40);
+	g_assert_cmpint(nbci_config_get_int(config, "email.port"), ==, 587);
+}
+
 static void
 nbci_config_test_string_or_list(void)
 {
@@ -292,6 +309,12 @@ nbci_config_test_wrong_type(void)
 	    {"email:\n  port: smtp\n",
 	     "configuration.yml:2:9: \"email.port\" must be a port number from 1 to 65535, got "
 	     "\"smtp\""},
+	    {"jobs: true\n",
+	     "configuration.yml:1:7: \"jobs\" must be a number of notebooks at once from 0 (one "
+	     "per CPU) to 1024, got \"true\""},
+	    {"jobs: \"two\"\n",
+	     "configuration.yml:1:7: \"jobs\" must be a number of notebooks at once from 0 (one "
+	     "per CPU) to 1024, got \"two\""},
 	    {"trace: maybe\n",
 	     "configuration.yml:1:8: \"trace\" must be 0 or 1 (true/false, yes/no and on/off "
 	     "work too), got \"maybe\""},
@@ -693,6 +716,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/defaults", nbci_config_test_defaults);
 	g_test_add_func("/config/every-key", nbci_config_test_every_key);
 	g_test_add_func("/config/booleans", nbci_config_test_booleans);
+	g_test_add_func("/config/quoted-numbers", nbci_config_test_quoted_numbers);
 	g_test_add_func("/config/string-or-list", nbci_config_test_string_or_list);
 	g_test_add_func("/config/nested-keys", nbci_config_test_nested_keys);
 	g_test_add_func("/config/recipient-alias", nbci_config_test_recipient_alias);
