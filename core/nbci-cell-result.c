@@ -31,11 +31,10 @@ struct _NbciCellResult {
 	gboolean has_reply;
 	NbciCellStatus status;
 	gint64 execution_count;
-	JsonObject *reply;	  /* content of the execute_reply, or NULL */
 	JsonObject *error_output; /* first IOPub error output, or NULL */
 	JsonObject *display_error; /* first display-formatter error, or NULL */
 	gboolean after_callback_line; /* the last stdout text named a failed IPython callback */
-	JsonObject *error;	  /* the trace reported for the failed cell */
+	JsonObject *error;	  /* the trace built from the execute_reply, or NULL */
 	JsonObject *timing;	  /* the cell's metadata.execution */
 };
 
@@ -62,7 +61,6 @@ nbci_cell_result_finalize(GObject *object)
 {
 	NbciCellResult *self = NBCI_CELL_RESULT(object);
 
-	g_clear_pointer(&self->reply, json_object_unref);
 	g_clear_pointer(&self->error_output, json_object_unref);
 	g_clear_pointer(&self->display_error, json_object_unref);
 	g_clear_pointer(&self->error, json_object_unref);
@@ -157,6 +155,26 @@ nbci_cell_result_build_trace(const gchar *ename, const gchar *evalue, JsonObject
 	return nbci_report_cap_trace(trace);
 }
 
+/* Builds the trace of a failed execute_reply from its @reply content,
+ * which may be NULL. An aborted reply without an `ename` gets
+ * `ExecutionAborted`. */
+static JsonObject *
+nbci_cell_result_build_reply_error(NbciCellResult *self, JsonObject *reply)
+{
+	const gchar *ename;
+	const gchar *evalue;
+
+	if (self->status == NBCI_CELL_STATUS_ABORTED &&
+	    nbci_cell_result_get_string_member(reply, "ename", NULL) == NULL) {
+		ename = NBCI_CELL_RESULT_ABORTED_ENAME;
+		evalue = NBCI_CELL_RESULT_ABORTED_EVALUE;
+	} else {
+		ename = nbci_cell_result_get_string_member(reply, "ename", "Error");
+		evalue = nbci_cell_result_get_string_member(reply, "evalue", "");
+	}
+	return nbci_cell_result_build_trace(ename, evalue, reply);
+}
+
 /**
  * nbci_cell_result_set_reply:
  * @self: a #NbciCellResult
@@ -177,11 +195,15 @@ nbci_cell_result_set_reply(NbciCellResult *self, NbciCellStatus status, JsonObje
 
 	self->has_reply = TRUE;
 	self->status = status;
-	g_clear_pointer(&self->reply, json_object_unref);
 	g_clear_pointer(&self->error, json_object_unref);
 	if (content == NULL)
 		return;
-	self->reply = json_object_ref(content);
+
+	/* Only the capped trace is kept, not @content: the evalue and
+	 * traceback of an error reply repeat the error output, and a 10 MB
+	 * exception message made the reply 20 MB. */
+	if (status != NBCI_CELL_STATUS_OK)
+		self->error = nbci_cell_result_build_reply_error(self, content);
 
 	count = json_object_get_member(content, "execution_count");
 	if (count != NULL && JSON_NODE_HOLDS_VALUE(count) &&
@@ -406,27 +428,14 @@ nbci_cell_result_is_failed(NbciCellResult *self)
 JsonObject *
 nbci_cell_result_get_error(NbciCellResult *self)
 {
-	const gchar *ename;
-	const gchar *evalue;
-
 	g_return_val_if_fail(NBCI_IS_CELL_RESULT(self), NULL);
 
 	if (!nbci_cell_result_is_failed(self))
 		return NULL;
 	if (self->error_output != NULL)
 		return self->error_output;
-	if (self->error != NULL)
-		return self->error;
-
-	if (self->status == NBCI_CELL_STATUS_ABORTED &&
-	    nbci_cell_result_get_string_member(self->reply, "ename", NULL) == NULL) {
-		ename = NBCI_CELL_RESULT_ABORTED_ENAME;
-		evalue = NBCI_CELL_RESULT_ABORTED_EVALUE;
-	} else {
-		ename = nbci_cell_result_get_string_member(self->reply, "ename", "Error");
-		evalue = nbci_cell_result_get_string_member(self->reply, "evalue", "");
-	}
-	self->error = nbci_cell_result_build_trace(ename, evalue, self->reply);
+	if (self->error == NULL)
+		self->error = nbci_cell_result_build_reply_error(self, NULL);
 	return self->error;
 }
 
