@@ -10,7 +10,8 @@
  * <testcase> per listed notebook. A failing cell is a <failure>, a notebook
  * that could not run to its end because of its kernel (no kernel, a timeout,
  * a dead kernel) or an interruption is an <error>, and a notebook that was
- * not run on purpose is <skipped>. GitLab shows the text of a <failure> or
+ * not run on purpose, never started, or that --fail-fast stopped is
+ * <skipped>. GitLab shows the text of a <failure> or
  * <error> and ignores its message attribute, so the text repeats the
  * message before the traceback.
  *
@@ -378,13 +379,13 @@ nbci_junit_add_problems(NbciJunitElement *testcase, NbciNotebookRun *run)
 		NbciJunitElement *skipped;
 		NbciJunitElement *problem;
 
-		/* A notebook that a stopped run left unstarted or unfinished
-		 * without blaming it, as --fail-fast does. */
+		/* Only --fail-fast stops a running notebook without an
+		 * entry, because it does not blame that notebook. */
 		if (outcome == NBCI_NOTEBOOK_OUTCOME_CANCELLED) {
 			skipped = nbci_junit_element_add_child(testcase, "skipped");
 			nbci_junit_element_set_attribute(skipped,
 							 "message",
-							 "not run to its end: the run stopped early");
+							 "not run to its end: --fail-fast stopped the run");
 			return;
 		}
 		problem = nbci_junit_element_add_child(testcase,

@@ -250,8 +250,8 @@ nbci_events_run_finished_cb(NbciRunner *runner, gpointer user_data)
 		json_object_set_int_member(counts,
 					   nbci_events_outcome_to_string(i),
 					   nbci_runner_get_n_outcome(runner, i));
-	/* every listed notebook, as in run_started, so that the counts add up
-	 * to it; counts.not_run are those that never started */
+	/* Every listed notebook, as in run_started, so that the counts add up
+	 * to it. counts.not_run are those that never started. */
 	json_object_set_int_member(object, "n_notebooks", nbci_runner_get_runs(runner)->len);
 	json_object_set_object_member(object, "counts", counts);
 	json_object_set_int_member(object, "passed_on_retry", self->n_passed_on_retry);
