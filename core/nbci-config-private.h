@@ -29,4 +29,10 @@ NBCI_PRIVATE_API
 GPtrArray *
 nbci_config_list_notifier_switches(void);
 
+/* Prefixes @error with the file, line and column where the loaded file
+ * sets @key, unless a setter overrode it. */
+NBCI_PRIVATE_API
+void
+nbci_config_prefix_error(NbciConfig *self, const gchar *key, GError **error);
+
 G_END_DECLS

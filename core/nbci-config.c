@@ -243,6 +243,8 @@ struct _NbciConfig {
 	gchar *default_project;
 	/* key → NbciConfigValue, from the last file loaded */
 	GHashTable *file_values;
+	/* key or section → yaml_mark_t where that file sets it */
+	GHashTable *file_marks;
 	/* key → NbciConfigValue, from the setters */
 	GHashTable *overrides;
 };
@@ -1102,6 +1104,8 @@ nbci_config_load_data(NbciConfig *self,
 
 	g_hash_table_unref(self->file_values);
 	self->file_values = g_steal_pointer(&values);
+	g_hash_table_unref(self->file_marks);
+	self->file_marks = g_steal_pointer(&marks);
 	g_free(self->path);
 	self->path = g_strdup(path);
 	return TRUE;
@@ -1123,6 +1127,33 @@ nbci_config_get_path(NbciConfig *self)
 {
 	g_return_val_if_fail(NBCI_IS_CONFIG(self), NULL);
 	return self->path;
+}
+
+/**
+ * nbci_config_prefix_error:
+ * @self: a configuration
+ * @key: the key whose value @error is about
+ * @error: (inout) (nullable): an error, or %NULL
+ *
+ * Prefixes @error with `path:line:column: `, where the loaded file sets
+ * @key, as the loader's own errors are. It does nothing when the value
+ * of @key comes from a setter, such as a command-line option, or from no
+ * file.
+ */
+void
+nbci_config_prefix_error(NbciConfig *self, const gchar *key, GError **error)
+{
+	const yaml_mark_t *mark;
+
+	g_return_if_fail(NBCI_IS_CONFIG(self));
+	g_return_if_fail(key != NULL);
+
+	if (error == NULL || *error == NULL || self->path == NULL ||
+	    g_hash_table_contains(self->overrides, key))
+		return;
+	mark = g_hash_table_lookup(self->file_marks, key);
+	if (mark != NULL)
+		g_prefix_error(error, "%s:%zu:%zu: ", self->path, mark->line + 1, mark->column + 1);
 }
 
 static const NbciConfigValue *
@@ -1546,6 +1577,7 @@ nbci_config_finalize(GObject *object)
 	g_free(self->path);
 	g_free(self->default_project);
 	g_hash_table_unref(self->file_values);
+	g_hash_table_unref(self->file_marks);
 	g_hash_table_unref(self->overrides);
 	G_OBJECT_CLASS(nbci_config_parent_class)->finalize(object);
 }
@@ -1565,6 +1597,7 @@ nbci_config_init(NbciConfig *self)
 
 	self->default_project = g_path_get_basename(cwd);
 	self->file_values = nbci_config_values_new();
+	self->file_marks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->overrides = nbci_config_values_new();
 }
 

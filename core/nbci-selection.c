@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nbci-config-private.h"
 #include "nbci-selection-private.h"
 
 gboolean
@@ -498,8 +499,13 @@ nbci_selection_get_shard(NbciConfig *config,
 	g_autofree gchar *origin = NULL;
 
 	*total = 0;
-	if (text != NULL)
-		return nbci_selection_parse_shard(text, index, total, error);
+	if (text != NULL) {
+		if (!nbci_selection_parse_shard(text, index, total, error)) {
+			nbci_config_prefix_error(config, "shard", error);
+			return FALSE;
+		}
+		return TRUE;
+	}
 	if (!nbci_selection_shard_from_environ(envp, index, total, &origin, error))
 		return FALSE;
 	if (*total > 0)

@@ -520,12 +520,15 @@ nbci_cli_test_config_errors(void)
 {
 	g_autofree gchar *dir = g_dir_make_tmp("nbci-cli-XXXXXX", NULL);
 	g_autofree gchar *config = g_build_filename(dir, "configuration.yml", NULL);
+	g_autofree gchar *notebook = g_build_filename(dir, "a.ipynb", NULL);
 	const gchar *args[] = {"run", NULL};
 	const gchar *bad_timeout[] = {"run", "--timeout", "-5", ".", NULL};
 	const gchar *bad_option[] = {"run", "--no-such-option", NULL};
 	const gchar *attached_jobs[] = {"run", "-j4", "missing.ipynb", NULL};
 	g_autoptr(NbciTestRun) run = NULL;
 	g_autoptr(NbciTestRun) attached_run = NULL;
+	g_autoptr(NbciTestRun) env_run = NULL;
+	g_autoptr(NbciTestRun) shard_run = NULL;
 	g_autoptr(NbciTestRun) timeout_run = NULL;
 	g_autoptr(NbciTestRun) option_run = NULL;
 
@@ -543,6 +546,22 @@ nbci_cli_test_config_errors(void)
 
 	option_run = nbci_test_run_in(dir, bad_option, NULL);
 	g_assert_cmpint(option_run->status, ==, 2);
+
+	/* errors found after loading point at the key in the file too */
+	g_assert_true(g_file_set_contents(config,
+					  "trace: 0\nfolder: .\nenv:\n  - SLACK_BOT_TOKEN=x\n",
+					  -1,
+					  NULL));
+	env_run = nbci_test_run_in(dir, args, NULL);
+	g_assert_cmpint(env_run->status, ==, 2);
+	g_assert_nonnull(strstr(env_run->err, "configuration.yml:3:1: env: SLACK_BOT_TOKEN"));
+	g_assert_true(g_file_set_contents(config, "trace: 0\nfolder: .\nshard: 2/1\n", -1, NULL));
+	g_assert_true(g_file_set_contents(notebook, "{}", -1, NULL));
+	shard_run = nbci_test_run_in(dir, args, NULL);
+	g_assert_cmpint(shard_run->status, ==, 2);
+	g_assert_nonnull(strstr(shard_run->err, "configuration.yml:3:1: invalid shard \"2/1\""));
+	g_assert_cmpint(g_unlink(config), ==, 0);
+	g_assert_cmpint(g_unlink(notebook), ==, 0);
 
 	/* -j4 as make takes it gets the fix, not a number parse error */
 	attached_run = nbci_test_run_in(dir, attached_jobs, NULL);

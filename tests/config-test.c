@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "nbci-config-private.h"
 #include "nbci-private.h"
 
 /* Loads @yaml as if it came from configuration.yml, expecting success. */
@@ -159,6 +160,36 @@ nbci_config_test_quoted_numbers(void)
 	g_assert_cmpint(nbci_config_get_int(config, "retries"), ==, 3);
 	g_assert_cmpint(nbci_config_get_int(config, "timeout"), ==, 40);
 	g_assert_cmpint(nbci_config_get_int(config, "email.port"), ==, 587);
+}
+
+/* Errors found after loading, such as a bad shard or env entry, point at
+ * the key in the file, unless an option replaced the file's value. */
+static void
+nbci_config_test_prefix_error(void)
+{
+	g_autoptr(NbciConfig) config = nbci_test_config_load("trace: 0\n"
+							     "shard: 2/1\n"
+							     "env:\n"
+							     "  - A=1\n");
+	g_autoptr(NbciConfig) unloaded = nbci_config_new();
+	g_autoptr(GError) shard_error = g_error_new_literal(NBCI_ERROR, NBCI_ERROR_INVALID_CONFIG, "x");
+	g_autoptr(GError) env_error = g_error_new_literal(NBCI_ERROR, NBCI_ERROR_INVALID_CONFIG, "x");
+	g_autoptr(GError) trace_error = g_error_new_literal(NBCI_ERROR, NBCI_ERROR_INVALID_CONFIG, "x");
+	g_autoptr(GError) other_error = g_error_new_literal(NBCI_ERROR, NBCI_ERROR_INVALID_CONFIG, "x");
+
+	nbci_config_prefix_error(config, "shard", &shard_error);
+	g_assert_cmpstr(shard_error->message, ==, "configuration.yml:2:1: x");
+	nbci_config_prefix_error(config, "env", &env_error);
+	g_assert_cmpstr(env_error->message, ==, "configuration.yml:3:1: x");
+
+	/* a value from a setter, a key the file leaves out, no file */
+	nbci_config_set_boolean(config, "trace", TRUE);
+	nbci_config_prefix_error(config, "trace", &trace_error);
+	g_assert_cmpstr(trace_error->message, ==, "x");
+	nbci_config_prefix_error(config, "kernel", &other_error);
+	nbci_config_prefix_error(unloaded, "shard", &other_error);
+	g_assert_cmpstr(other_error->message, ==, "x");
+	nbci_config_prefix_error(config, "shard", NULL);
 }
 
 static void
@@ -717,6 +748,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/every-key", nbci_config_test_every_key);
 	g_test_add_func("/config/booleans", nbci_config_test_booleans);
 	g_test_add_func("/config/quoted-numbers", nbci_config_test_quoted_numbers);
+	g_test_add_func("/config/prefix-error", nbci_config_test_prefix_error);
 	g_test_add_func("/config/string-or-list", nbci_config_test_string_or_list);
 	g_test_add_func("/config/nested-keys", nbci_config_test_nested_keys);
 	g_test_add_func("/config/recipient-alias", nbci_config_test_recipient_alias);

@@ -14,6 +14,7 @@
 
 #include "nbci-cli.h"
 #include "nbci-reports.h"
+#include "nbci-config-private.h"
 #include "nbci-parameters-private.h"
 
 #define NBCI_CMD_RUN_CONFIG_DEFAULT "configuration.yml"
@@ -362,8 +363,10 @@ nbci_cmd_run_apply_runner_options(NbciConfig *config, NbciCmdRunOptions *options
 
 	/* --env adds to the file's list; a later NAME wins */
 	for (guint i = 0; file_env != NULL && file_env[i] != NULL; i++) {
-		if (!nbci_runner_check_env_assignment("env", file_env[i], error))
+		if (!nbci_runner_check_env_assignment("env", file_env[i], error)) {
+			nbci_config_prefix_error(config, "env", error);
 			return FALSE;
+		}
 		g_strv_builder_add(env, file_env[i]);
 	}
 	for (guint i = 0; options->env != NULL && options->env[i] != NULL; i++) {
