@@ -137,7 +137,10 @@ nbci_cache_load(NbciCache *self, GError **error)
 	}
 	if (!nbci_json_check_depth(data, length, NBCI_JSON_MAX_DEPTH))
 		return nbci_cache_fail_corrupt(self->path, _("nested too deep"), error);
-	if (!json_parser_load_from_data(parser, data, (gssize)length, &error_local))
+
+	/* parsed from the file, so that a syntax error names it instead of
+	 * json-glib's <data> */
+	if (!json_parser_load_from_mapped_file(parser, self->path, &error_local))
 		return nbci_cache_fail_corrupt(self->path, error_local->message, error);
 	root = json_parser_get_root(parser);
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))

@@ -297,6 +297,11 @@ nbci_cache_test_corrupt(NbciCacheFixture *fixture, gconstpointer user_data)
 		g_assert_error(error, NBCI_ERROR, NBCI_ERROR_INVALID_CONFIG);
 		g_assert_nonnull(strstr(error->message, fixture->path));
 		g_assert_nonnull(strstr(error->message, "delete it"));
+		g_assert_null(strstr(error->message, "<data>"));
+		if (i == 0) {
+			g_autofree gchar *position = g_strdup_printf("(%s:1:", fixture->path);
+			g_assert_nonnull(strstr(error->message, position));
+		}
 	}
 }
 
