@@ -831,10 +831,14 @@ test_kernel_executor_exit_at_once(void)
 	}
 }
 
-/* Starts the port-taken kernel, whose first @n_failures starts find their
- * shell port bound, and returns the shell ports of every start. */
+/* Starts the port-taken kernel, whose first @n_failures starts find the
+ * port of the connection file key @port_key bound, and returns that port
+ * of every start. */
 static gchar **
-test_start_port_taken(NbciCellExecutor *executor, guint n_failures, GError **error)
+test_start_port_taken(NbciCellExecutor *executor,
+		      const gchar *port_key,
+		      guint n_failures,
+		      GError **error)
 {
 	g_autoptr(NbciKernelspec) kernelspec = test_kernelspec_new("port-taken");
 	g_auto(GStrv) envp = g_get_environ();
@@ -846,6 +850,7 @@ test_start_port_taken(NbciCellExecutor *executor, guint n_failures, GError **err
 	g_assert_nonnull(dir);
 	envp = g_environ_setenv(envp, "NBCI_TEST_PORT_TAKEN_DIR", dir, TRUE);
 	envp = g_environ_setenv(envp, "NBCI_TEST_PORT_TAKEN_FAILURES", failures, TRUE);
+	envp = g_environ_setenv(envp, "NBCI_TEST_PORT_TAKEN_KEY", port_key, TRUE);
 	/* The callers check @error. */
 	nbci_cell_executor_start(executor,
 				 kernelspec,
@@ -861,8 +866,9 @@ test_start_port_taken(NbciCellExecutor *executor, guint n_failures, GError **err
 	return g_strsplit(starts, "\n", -1);
 }
 
+/* Checks that the kernel started on its second try, on new ports, and runs. */
 static void
-test_kernel_executor_port_taken_retry(void)
+test_kernel_executor_port_taken_retry(const gchar *port_key)
 {
 	TestKernel kernel = {NULL};
 	g_autoptr(NbciCellResult) result = NULL;
@@ -874,7 +880,7 @@ test_kernel_executor_port_taken_retry(void)
 
 	kernel.executor = NBCI_CELL_EXECUTOR(nbci_kernel_executor_new());
 	kernel.outputs = nbci_outputs_new();
-	starts = test_start_port_taken(kernel.executor, 1, &error);
+	starts = test_start_port_taken(kernel.executor, port_key, 1, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(g_strv_length(starts), ==, 2);
 	kernel.pid = nbci_kernel_executor_get_pid(NBCI_KERNEL_EXECUTOR(kernel.executor));
@@ -888,13 +894,28 @@ test_kernel_executor_port_taken_retry(void)
 	    &error));
 	g_assert_no_error(error);
 	connection = json_node_get_object(json_parser_get_root(parser));
-	g_assert_cmpint(json_object_get_int_member(connection, "shell_port"),
+	g_assert_cmpint(json_object_get_int_member(connection, port_key),
 			==,
 			g_ascii_strtoll(starts[1], NULL, 10));
 	result = test_execute(&kernel, "print(6 * 7)", &outputs);
 	g_assert_cmpint(nbci_cell_result_get_status(result), ==, NBCI_CELL_STATUS_OK);
 	g_assert_cmpuint(json_array_get_length(outputs), ==, 1);
 	test_kernel_teardown(&kernel, NULL);
+}
+
+/* ipykernel exits when its shell port is taken. */
+static void
+test_kernel_executor_port_taken_shell(void)
+{
+	test_kernel_executor_port_taken_retry("shell_port");
+}
+
+/* ipykernel prints the bind error and hangs when its iopub port is taken,
+ * so only the error in its output ends the start. */
+static void
+test_kernel_executor_port_taken_iopub(void)
+{
+	test_kernel_executor_port_taken_retry("iopub_port");
 }
 
 static void
@@ -905,9 +926,13 @@ test_kernel_executor_port_taken_give_up(void)
 	g_autofree gchar *output = NULL;
 	g_auto(GStrv) starts = NULL;
 
-	starts = test_start_port_taken(NBCI_CELL_EXECUTOR(executor), 10, &error);
+	starts = test_start_port_taken(NBCI_CELL_EXECUTOR(executor), "shell_port", 10, &error);
 	g_assert_error(error, NBCI_ERROR, NBCI_ERROR_KERNEL_STARTUP);
-	g_assert_nonnull(strstr(error->message, "kernel port-taken exited during start-up"));
+
+	/* The kernel prints the bind error before it exits, so either can end
+	 * the start first. */
+	g_assert_nonnull(strstr(error->message, "kernel port-taken "));
+	g_assert_nonnull(strstr(error->message, "Address already in use"));
 
 	/* Three starts, each on its own ports, then the last error. */
 	g_assert_cmpuint(g_strv_length(starts), ==, 3);
@@ -1386,7 +1411,8 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-executor/exit-at-once", test_kernel_executor_exit_at_once);
 	g_test_add_func("/kernel-executor/startup-missing-program",
 			test_kernel_executor_startup_missing_program);
-	g_test_add_func("/kernel-executor/port-taken-retry", test_kernel_executor_port_taken_retry);
+	g_test_add_func("/kernel-executor/port-taken-shell", test_kernel_executor_port_taken_shell);
+	g_test_add_func("/kernel-executor/port-taken-iopub", test_kernel_executor_port_taken_iopub);
 	g_test_add_func("/kernel-executor/port-taken-give-up",
 			test_kernel_executor_port_taken_give_up);
 	g_test_add_func("/kernel-executor/not-started", test_kernel_executor_not_started);

@@ -82,8 +82,15 @@
 #define NBCI_KERNEL_EXECUTOR_OUTPUT_FILE "kernel-output.log"
 
 /* Maximum number of starts, each on new ports, of a kernel that exits
- * during start-up. */
+ * or fails to bind a port during start-up. */
 #define NBCI_KERNEL_EXECUTOR_MAX_START_ATTEMPTS 3
+
+/* The text of ZeroMQ's bind() error in a kernel's output when another
+ * process took the port: strerror(EADDRINUSE) on Linux. */
+#define NBCI_KERNEL_EXECUTOR_BIND_ERROR "Address already in use"
+
+/* Bytes of the kernel's output read at a time when looking for the bind error. */
+#define NBCI_KERNEL_EXECUTOR_SCAN_CHUNK 4096
 
 /* Times pick_ports() draws again when the system returns a port that a
  * kernel of this process was given and may not have bound yet. */
@@ -114,7 +121,8 @@ struct _NbciKernelExecutor {
 	gchar *output_tail; /* the kernel's output, kept when its file is removed */
 	guint16 ports[NBCI_KERNEL_EXECUTOR_N_PORTS];
 	gboolean ports_reserved;
-	gboolean exited_during_startup;
+	const gchar *startup_failure; /* why the last start may succeed on new ports, or NULL */
+	goffset output_scanned;	      /* bytes of the output file already searched for the bind error */
 	gboolean use_fork_server;
 	NbciForkServer *fork_server;
 	NbciForkedKernel *forked; /* the kernel when the fork server started it */
@@ -322,6 +330,54 @@ nbci_kernel_executor_describe_output(NbciKernelExecutor *self)
 		    : 0;
 	tail = g_strjoinv("\n", lines + first);
 	return g_strdup_printf("its output ends with:\n%s", tail);
+}
+
+/* Returns whether @needle occurs in the @size bytes at @data, which may
+ * contain NUL bytes. */
+static gboolean
+nbci_kernel_executor_contains(const gchar *data, gsize size, const gchar *needle)
+{
+	gsize needle_size = strlen(needle);
+
+	for (const gchar *p = data; (gsize)(p - data) + needle_size <= size; p++) {
+		p = memchr(p, needle[0], size - (gsize)(p - data) - needle_size + 1);
+		if (p == NULL)
+			return FALSE;
+		if (memcmp(p, needle, needle_size) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Searches what the kernel wrote since the last call for the bind error.
+ * Each read starts a little before the end of the last one, so a message
+ * that two reads split is found too. */
+static gboolean
+nbci_kernel_executor_output_has_bind_error(NbciKernelExecutor *self)
+{
+	const gsize overlap = strlen(NBCI_KERNEL_EXECUTOR_BIND_ERROR) - 1;
+	gchar buffer[NBCI_KERNEL_EXECUTOR_SCAN_CHUNK];
+	gboolean found = FALSE;
+	gint fd;
+
+	if (self->output_file == NULL)
+		return FALSE;
+	fd = g_open(self->output_file, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return FALSE;
+	while (!found) {
+		goffset start = MAX(self->output_scanned - (goffset)overlap, 0);
+		gssize n = pread(fd, buffer, sizeof(buffer), start);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || start + n <= self->output_scanned)
+			break;
+		found = nbci_kernel_executor_contains(buffer, (gsize)n, NBCI_KERNEL_EXECUTOR_BIND_ERROR);
+		self->output_scanned = start + n;
+	}
+	g_close(fd, NULL);
+	return found;
 }
 
 static gboolean
@@ -1058,13 +1114,29 @@ nbci_kernel_executor_wait_for_ready(NbciKernelExecutor *self,
 		if (!nbci_kernel_executor_process_is_alive(self)) {
 			g_autofree gchar *status = nbci_kernel_executor_describe_exit(self);
 			g_autofree gchar *output = nbci_kernel_executor_describe_output(self);
-			self->exited_during_startup = TRUE;
+			self->startup_failure = "exited during start-up";
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_KERNEL_STARTUP,
 				    "kernel %s exited during start-up (%s); %s",
 				    self->kernel_name,
 				    status,
+				    output);
+			return FALSE;
+		}
+
+		/* ipykernel 6.17 exits when its shell, stdin or control port is
+		 * taken. When its iopub port is taken, it prints the error and
+		 * hangs, so the error in its output counts as a failed start. */
+		if (nbci_kernel_executor_output_has_bind_error(self)) {
+			g_autofree gchar *output = nbci_kernel_executor_describe_output(self);
+			self->startup_failure = "failed to bind a port";
+			g_set_error(error,
+				    NBCI_ERROR,
+				    NBCI_ERROR_KERNEL_STARTUP,
+				    "kernel %s failed to bind a port during start-up (%s); %s",
+				    self->kernel_name,
+				    NBCI_KERNEL_EXECUTOR_BIND_ERROR,
 				    output);
 			return FALSE;
 		}
@@ -1112,7 +1184,8 @@ nbci_kernel_executor_start_once(NbciKernelExecutor *self,
 				GCancellable *cancellable,
 				GError **error)
 {
-	self->exited_during_startup = FALSE;
+	self->startup_failure = NULL;
+	self->output_scanned = 0;
 	g_clear_pointer(&self->output_tail, g_free);
 	g_clear_pointer(&self->language_info, json_object_unref);
 	return nbci_kernel_executor_prepare(self, error) &&
@@ -1169,18 +1242,20 @@ nbci_kernel_executor_start(NbciCellExecutor *executor,
 		ports = nbci_kernel_executor_format_ports(self);
 		nbci_kernel_executor_shutdown(executor);
 
-		/* A kernel exits during start-up when another process bound one
-		 * of its ports first. The exit status does not tell that apart
-		 * from other causes, so every such exit is retried on new ports. */
-		if (!self->exited_during_startup ||
+		/* A kernel exits during start-up, or reports the bind error, when
+		 * another process bound one of its ports first. The exit status
+		 * does not tell that apart from other causes, so every such exit
+		 * is retried on new ports. */
+		if (self->startup_failure == NULL ||
 		    attempt >= NBCI_KERNEL_EXECUTOR_MAX_START_ATTEMPTS) {
 			g_propagate_error(error, g_steal_pointer(&error_local));
 			return FALSE;
 		}
-		g_info("kernel %s for the notebook folder %s exited during start-up on ports %s "
+		g_info("kernel %s for the notebook folder %s %s on ports %s "
 		       "(attempt %u of %u); retrying with new ports: %s",
 		       self->kernel_name,
 		       working_dir,
+		       self->startup_failure,
 		       ports,
 		       attempt,
 		       (guint)NBCI_KERNEL_EXECUTOR_MAX_START_ATTEMPTS,
