@@ -788,7 +788,10 @@ nbci_events_test_fail_fast_not_run(void)
 			       "c.ipynb",
 			       NULL};
 	const gchar *reason = "not run: --fail-fast stopped the run after b.ipynb failed";
+	g_autofree gchar *summary_path = g_build_filename(dir, "summary.md", NULL);
+	const gchar *env[] = {"GITHUB_ACTIONS", "true", "GITHUB_STEP_SUMMARY", summary_path, NULL};
 	g_autoptr(NbciTestRun) run = NULL;
+	g_autofree gchar *summary = NULL;
 	g_autofree gchar *text = NULL;
 	g_autoptr(GPtrArray) events = NULL;
 	JsonObject *last;
@@ -796,11 +799,14 @@ nbci_events_test_fail_fast_not_run(void)
 	g_free(nbci_test_write_notebook(dir, "a.ipynb", NULL, cells_pass));
 	g_free(nbci_test_write_notebook(dir, "b.ipynb", NULL, cells_fail));
 	g_free(nbci_test_write_notebook(dir, "c.ipynb", NULL, cells_pass));
-	run = nbci_test_run(dir, args, NULL, FALSE);
+	run = nbci_test_run(dir, args, env, FALSE);
 
 	g_assert_cmpint(run->status, ==, 1);
 	g_assert_nonnull(
 	    strstr(run->out, "2 of 3 notebooks, 1 passed, 1 failed, 1 not run (--fail-fast);"));
+	summary = nbci_test_read(dir, "summary.md");
+	g_assert_nonnull(strstr(summary, "| not_run | 1 |\n"));
+	g_assert_nonnull(strstr(summary, "| **total** | **3** |\n"));
 	g_assert_null(strstr(run->out, "stopped by --fail-fast"));
 	text = nbci_test_read(dir, "events.jsonl");
 	events = nbci_test_parse_events(text);
