@@ -10,6 +10,7 @@
 
 #include "nbci-kernel-session.h"
 #include "nbci-private.h"
+#include "nbci-report.h"
 
 #define TEST_KEY "0123456789abcdef0123456789abcdef"
 
@@ -639,6 +640,49 @@ test_kernel_session_lone_surrogate(void)
 			"a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
 }
 
+/* The long strings of an execute_reply are capped as the report caps
+ * them, and those of other messages are kept whole. */
+static void
+test_kernel_session_caps_execute_reply(void)
+{
+	const gchar *types[] = {"execute_reply", "error"};
+	g_autofree gchar *long_text = g_strnfill(NBCI_REPORT_MAX_STRING + 100, 'x');
+	g_autofree gchar *capped = nbci_report_cap_string(long_text);
+
+	for (guint i = 0; i < G_N_ELEMENTS(types); i++) {
+		g_autoptr(NbciKernelSession) session = nbci_kernel_session_new("");
+		g_autoptr(GPtrArray) frames = test_frames_new();
+		g_autoptr(NbciKernelMessage) message = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *header = g_strdup_printf("{\"msg_type\":\"%s\"}", types[i]);
+		g_autofree gchar *content =
+		    g_strdup_printf("{\"status\":\"error\",\"evalue\":\"%s\",\"traceback\":[\"%s\"]}",
+				    long_text,
+				    long_text);
+		const gchar *expected = i == 0 ? capped : long_text;
+		JsonArray *traceback;
+
+		test_frames_add(frames, "<IDS|MSG>");
+		test_frames_add(frames, "");
+		test_frames_add(frames, header);
+		test_frames_add(frames, "{}");
+		test_frames_add(frames, "{}");
+		test_frames_add(frames, content);
+		message = nbci_kernel_session_parse(session, frames, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(message);
+		g_assert_cmpstr(json_object_get_string_member(message->content, "status"),
+				==,
+				"error");
+		g_assert_cmpstr(json_object_get_string_member(message->content, "evalue"),
+				==,
+				expected);
+		traceback = json_object_get_array_member(message->content, "traceback");
+		g_assert_cmpstr(json_array_get_string_element(traceback, 0), ==, expected);
+	}
+	g_assert_cmpuint(strlen(capped), <=, NBCI_REPORT_MAX_STRING);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -673,5 +717,6 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-session/json-like-json-glib",
 			test_kernel_session_json_like_json_glib);
 	g_test_add_func("/kernel-session/lone-surrogate", test_kernel_session_lone_surrogate);
+	g_test_add_func("/kernel-session/caps-execute-reply", test_kernel_session_caps_execute_reply);
 	return g_test_run();
 }

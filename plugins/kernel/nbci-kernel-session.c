@@ -30,6 +30,7 @@
 
 #include "nbci-kernel-session.h"
 #include "nbci-private.h"
+#include "nbci-report.h"
 
 /* How many signatures are remembered to recognise a replayed message. */
 #define NBCI_KERNEL_SESSION_SEEN_MAX 4096
@@ -297,6 +298,7 @@ typedef struct {
 	gchar *pos;
 	gchar *end;
 	guint depth;
+	gboolean cap_strings; /* cap string values with nbci_report_cap_string() */
 } NbciKernelSessionReader;
 
 static JsonNode *
@@ -617,6 +619,10 @@ nbci_kernel_session_read_value(NbciKernelSessionReader *reader, GError **error)
 		text = nbci_kernel_session_read_string(reader, error);
 		if (text == NULL)
 			return NULL;
+		if (reader->cap_strings && strlen(text) > NBCI_REPORT_MAX_STRING) {
+			g_autofree gchar *capped = nbci_report_cap_string(text);
+			return json_node_init_string(json_node_alloc(), capped);
+		}
 		return json_node_init_string(json_node_alloc(), text);
 	case 't':
 		if (nbci_kernel_session_read_keyword(reader, "true"))
@@ -642,17 +648,22 @@ nbci_kernel_session_read_value(NbciKernelSessionReader *reader, GError **error)
 /*
  * Parses one JSON frame, repairing invalid UTF-8 first. With @writable
  * the strings are decoded over the frame's own bytes, which the caller
- * then discards; otherwise a copy of the frame is decoded.
+ * then discards; otherwise a copy of the frame is decoded. With
+ * @cap_strings each string value is capped as the report caps it.
  */
 static JsonObject *
-nbci_kernel_session_unpack(GBytes *frame, gboolean writable, const gchar *name, GError **error)
+nbci_kernel_session_unpack(GBytes *frame,
+			   gboolean writable,
+			   gboolean cap_strings,
+			   const gchar *name,
+			   GError **error)
 {
 	gsize size = 0;
 	const gchar *data = g_bytes_get_data(frame, &size);
 	g_autofree gchar *copy = NULL;
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(GError) error_local = NULL;
-	NbciKernelSessionReader reader = {NULL, NULL, 0};
+	NbciKernelSessionReader reader = {NULL, NULL, 0, cap_strings};
 
 	if (size > G_MAXSSIZE) {
 		g_set_error(error, NBCI_ERROR, NBCI_ERROR_PROTOCOL, "%s frame is too large", name);
@@ -818,7 +829,20 @@ nbci_kernel_session_parse_frames(NbciKernelSession *self,
 		return NULL;
 
 	for (guint i = 0; i < NBCI_KERNEL_SESSION_N_DICTS; i++) {
-		objects[i] = nbci_kernel_session_unpack(parts[i + 1], writable, names[i], error);
+		/* nbci reads only the status, the count and the error of an
+		 * execute_reply, and caps the error's strings for the report
+		 * anyway. Its evalue and traceback repeat those of the error
+		 * output, so capping them here spares a second full copy of
+		 * the error (20 MB for a 10 MB exception message). */
+		gboolean cap_strings =
+		    i == NBCI_KERNEL_SESSION_N_DICTS - 1 &&
+		    g_strcmp0(nbci_json_object_get_string(objects[0], "msg_type"),
+			      "execute_reply") == 0;
+		objects[i] = nbci_kernel_session_unpack(parts[i + 1],
+							writable,
+							cap_strings,
+							names[i],
+							error);
 		if (objects[i] == NULL) {
 			for (guint j = 0; j < i; j++)
 				json_object_unref(objects[j]);
@@ -837,6 +861,8 @@ nbci_kernel_session_parse_frames(NbciKernelSession *self,
  * Parses the frames of one incoming multipart message (GBytes each):
  * skips the frames before the delimiter, checks the signature, repairs
  * invalid UTF-8 and parses the four JSON frames. Buffers are ignored.
+ * String values longer than %NBCI_REPORT_MAX_STRING in the content of an
+ * execute_reply are capped with nbci_report_cap_string().
  * Fails with NBCI_ERROR_PROTOCOL on a malformed message or a wrong or
  * replayed signature.
  */
@@ -890,9 +916,9 @@ nbci_kernel_session_free_part(gpointer data)
 	g_free(part);
 }
 
-/* Wraps a received frame without copying it, because a frame of an output
- * message can be many megabytes and a copy would keep it twice until the
- * message is parsed (20 MB more heap for a 20 MB error message, massif). */
+/* Wraps a received frame without copying it. A frame of an output message
+ * can be many megabytes, and a copy would keep it twice until the message
+ * is parsed: 20 MB more heap for a 20 MB error message (massif). */
 static GBytes *
 nbci_kernel_session_wrap_part(zmq_msg_t *part)
 {
