@@ -36,6 +36,7 @@ struct _NbciFolderSource {
 	gchar **entries;
 	gchar **exclude;
 	gchar *output_dir; /* never searched: executed notebooks go there */
+	gchar *config_path; /* the configuration file loaded, or NULL */
 };
 
 static void
@@ -63,6 +64,8 @@ typedef struct {
 	 * several entries are searched, so that their notebooks never share
 	 * one path in --output-dir */
 	gchar *entry_prefix;
+	/* the configuration file loaded, or NULL */
+	const gchar *config_path;
 } NbciFolderSourceWalk;
 
 static void
@@ -317,22 +320,38 @@ nbci_folder_source_add_entry(NbciFolderSourceWalk *walk, const gchar *entry, GEr
 	if (g_stat(absolute, &entry_stat) != 0) {
 		gint saved_errno = errno;
 
+		/* the other notebooks still run, and the runner reports this one
+		 * as a notebook it cannot read, so the run fails as for a broken
+		 * notebook */
 		if (saved_errno == ENOENT && g_str_has_suffix(entry, ".ipynb")) {
+			basename = g_path_get_basename(absolute);
+			if (nbci_selection_match_globs(walk->exclude, basename))
+				return TRUE;
+			g_warning(_("notebook %s does not exist; the other notebooks run, and "
+				    "the report lists it as a failure until the path is fixed"),
+				  entry);
+			nbci_folder_source_add_notebook(walk,
+							absolute,
+							walk->entry_prefix != NULL ? walk->entry_prefix
+										   : basename);
+			return TRUE;
+		}
+		if (saved_errno == ENOENT && walk->config_path != NULL) {
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_NOT_FOUND,
-				    _("notebook %s does not exist; fix the path in `folder` "
-				      "in configuration.yml or on the command line"),
-				    entry);
+				    _("notebook folder %s does not exist; create it, or fix "
+				      "`folder` in %s or the paths on the command line"),
+				    entry,
+				    walk->config_path);
 			return FALSE;
 		}
 		if (saved_errno == ENOENT) {
 			g_set_error(error,
 				    NBCI_ERROR,
 				    NBCI_ERROR_NOT_FOUND,
-				    _("notebook folder %s does not exist; create it, set "
-				      "`folder` in configuration.yml or give paths on the "
-				      "command line"),
+				    _("notebook folder %s does not exist; create it or give "
+				      "other paths on the command line"),
 				    entry);
 			return FALSE;
 		}
@@ -394,6 +413,7 @@ nbci_folder_source_list_notebooks(NbciNotebookSource *source,
 
 	walk.cancellable = cancellable;
 	walk.exclude = (const gchar *const *)self->exclude;
+	walk.config_path = self->config_path;
 	walk.cwd = g_get_current_dir();
 	walk.cwd_real = nbci_folder_source_realpath(walk.cwd);
 	walk.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -421,6 +441,8 @@ nbci_folder_source_configure(NbciNotebookSource *source, NbciConfig *config, GEr
 	self->entries = g_strdupv((gchar **)nbci_config_get_strv(config, "folder"));
 	g_free(self->output_dir);
 	self->output_dir = g_strdup(nbci_config_get_string(config, "output_dir"));
+	g_free(self->config_path);
+	self->config_path = g_strdup(nbci_config_get_path(config));
 	if (!nbci_selection_check_globs(nbci_config_get_strv(config, "exclude"), "exclude", error))
 		return FALSE;
 	g_strfreev(self->exclude);
@@ -443,6 +465,7 @@ nbci_folder_source_finalize(GObject *object)
 	g_strfreev(self->entries);
 	g_strfreev(self->exclude);
 	g_free(self->output_dir);
+	g_free(self->config_path);
 	G_OBJECT_CLASS(nbci_folder_source_parent_class)->finalize(object);
 }
 

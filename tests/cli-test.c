@@ -462,6 +462,22 @@ nbci_cli_test_quiet_failure_line(void)
 	nbci_test_remove_tree(dir);
 }
 
+/* A named notebook that does not exist fails the run as a broken one
+ * does, and the notebooks named with it still run. */
+static void
+nbci_cli_test_exit_missing_notebook(void)
+{
+	g_autofree gchar *dir = nbci_test_cli_copy_fixture("faults");
+	const gchar *args[] = {"run", "-q", "faults/passes.ipynb", "faults/gone.ipynb", NULL};
+	g_autoptr(NbciTestRun) run = nbci_test_run_in(dir, args, NULL);
+
+	g_assert_cmpint(run->status, ==, 1);
+	g_assert_nonnull(strstr(run->err, "notebook faults/gone.ipynb does not exist"));
+	g_assert_null(strstr(run->err, "configuration.yml"));
+	g_assert_nonnull(strstr(run->out, "2 notebooks, 1 passed, 1 failed"));
+	nbci_test_remove_tree(dir);
+}
+
 static void
 nbci_cli_test_exit_timeout_only(void)
 {
@@ -485,7 +501,7 @@ nbci_cli_test_exit_no_notebooks(void)
 	g_assert_cmpint(g_mkdir(empty, 0700), ==, 0);
 	run = nbci_test_run_in(dir, args, NULL);
 	g_assert_cmpint(run->status, ==, 3);
-	g_assert_nonnull(strstr(run->err, "no notebook"));
+	g_assert_nonnull(strstr(run->err, "no notebook (*.ipynb) found in empty"));
 
 	/* The default folder, ./notebooks, does not exist here. */
 	missing = nbci_test_run_in(dir, missing_args, NULL);
@@ -763,6 +779,7 @@ main(int argc, char **argv)
 	g_test_add_func("/cli/faults/no-kernel-left", nbci_cli_test_no_kernel_left);
 	g_test_add_func("/cli/exit/pass", nbci_cli_test_exit_pass);
 	g_test_add_func("/cli/exit/timeout-only", nbci_cli_test_exit_timeout_only);
+	g_test_add_func("/cli/exit/missing-notebook", nbci_cli_test_exit_missing_notebook);
 	g_test_add_func("/cli/quiet-failure-line", nbci_cli_test_quiet_failure_line);
 	g_test_add_func("/cli/exit/no-notebooks", nbci_cli_test_exit_no_notebooks);
 	g_test_add_func("/cli/exit/startup-timeout", nbci_cli_test_startup_timeout);

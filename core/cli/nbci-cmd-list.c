@@ -143,6 +143,7 @@ nbci_cmd_list_select(NbciRunner *runner,
 {
 	g_autoptr(GPtrArray) notebooks = NULL;
 	g_auto(GStrv) envp = g_get_environ();
+	g_autofree gchar *folders = NULL;
 
 	notebooks = nbci_runner_list_notebooks(runner, cancellable, error);
 	if (notebooks == NULL) {
@@ -151,20 +152,23 @@ nbci_cmd_list_select(NbciRunner *runner,
 			      : NBCI_EXIT_USAGE;
 		return NULL;
 	}
+	folders = g_strjoinv(", ", (gchar **)nbci_config_get_strv(config, "folder"));
 	if (notebooks->len == 0 && nbci_config_get_strv(config, "exclude")[0] != NULL) {
-		g_set_error_literal(error,
-				    NBCI_ERROR,
-				    NBCI_ERROR_NOT_FOUND,
-				    _("no notebook (*.ipynb) found in the folders to search that "
-				      "no exclude glob matches; check --exclude and `exclude`"));
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_NOT_FOUND,
+			    _("no notebook (*.ipynb) found in %s that no exclude glob matches; "
+			      "check --exclude and `exclude`"),
+			    folders);
 		*status = NBCI_EXIT_NOTHING_RAN;
 		return NULL;
 	}
 	if (notebooks->len == 0) {
-		g_set_error_literal(error,
-				    NBCI_ERROR,
-				    NBCI_ERROR_NOT_FOUND,
-				    _("no notebook (*.ipynb) found in the folders to search"));
+		g_set_error(error,
+			    NBCI_ERROR,
+			    NBCI_ERROR_NOT_FOUND,
+			    _("no notebook (*.ipynb) found in %s"),
+			    folders);
 		*status = NBCI_EXIT_NOTHING_RAN;
 		return NULL;
 	}
