@@ -871,6 +871,7 @@ static void
 test_kernel_executor_port_taken_retry(const gchar *port_key)
 {
 	TestKernel kernel = {NULL};
+	g_autofree gchar *pattern = NULL;
 	g_autoptr(NbciCellResult) result = NULL;
 	g_autoptr(JsonArray) outputs = NULL;
 	g_autoptr(GError) error = NULL;
@@ -880,8 +881,14 @@ test_kernel_executor_port_taken_retry(const gchar *port_key)
 
 	kernel.executor = NBCI_CELL_EXECUTOR(nbci_kernel_executor_new());
 	kernel.outputs = nbci_outputs_new();
+	/* The retry is logged at message level, which the CLI shows by default. */
+	pattern = g_strdup_printf("kernel port-taken for the notebook folder %s * on ports *, *, *, *, * "
+				  "(attempt 1 of 3); retrying with new ports: *Address already in use*",
+				  g_test_get_dir(G_TEST_BUILT));
+	g_test_expect_message("nbci-kernel", G_LOG_LEVEL_MESSAGE, pattern);
 	starts = test_start_port_taken(kernel.executor, port_key, 1, &error);
 	g_assert_no_error(error);
+	g_test_assert_expected_messages();
 	g_assert_cmpuint(g_strv_length(starts), ==, 2);
 	kernel.pid = nbci_kernel_executor_get_pid(NBCI_KERNEL_EXECUTOR(kernel.executor));
 

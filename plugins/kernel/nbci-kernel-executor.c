@@ -1251,15 +1251,18 @@ nbci_kernel_executor_start(NbciCellExecutor *executor,
 			g_propagate_error(error, g_steal_pointer(&error_local));
 			return FALSE;
 		}
-		g_info("kernel %s for the notebook folder %s %s on ports %s "
-		       "(attempt %u of %u); retrying with new ports: %s",
-		       self->kernel_name,
-		       working_dir,
-		       self->startup_failure,
-		       ports,
-		       attempt,
-		       (guint)NBCI_KERNEL_EXECUTOR_MAX_START_ATTEMPTS,
-		       error_local->message);
+
+		/* Logged at the CLI's default level, so a CI log shows why a
+		 * notebook's start took longer. */
+		g_message("kernel %s for the notebook folder %s %s on ports %s "
+			  "(attempt %u of %u); retrying with new ports: %s",
+			  self->kernel_name,
+			  working_dir,
+			  self->startup_failure,
+			  ports,
+			  attempt,
+			  (guint)NBCI_KERNEL_EXECUTOR_MAX_START_ATTEMPTS,
+			  error_local->message);
 	}
 	g_info("kernel %s is ready (pid %d, %" G_GINT64_FORMAT " ms)",
 	       self->kernel_name,
