@@ -992,7 +992,7 @@ nbci_parameters_new_cell(const gchar *source)
 
 /* JSON has no infinity or NaN, and json-glib writes them as the bare
  * words Infinity and NaN that JSON.parse() rejects, so the recorded copy
- * holds them as the strings "inf", "-inf" and "nan"; the injected cell
+ * stores them as the strings "inf", "-inf" and "nan"; the injected cell
  * still assigns float('inf') and float('nan'). */
 static JsonNode *
 nbci_parameters_copy_value(JsonNode *node)

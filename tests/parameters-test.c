@@ -704,7 +704,7 @@ nbci_parameters_test_inject_metadata(void)
 	g_assert_true(nbci_parameters_inject(notebook, params, "Python", "python3", &error));
 	g_assert_no_error(error);
 
-	/* JSON has no infinity or NaN, so the record holds them as strings */
+	/* JSON has no infinity or NaN, so the record stores them as strings */
 	json_object_set_string_member(params, "positive_infinity", "inf");
 	json_object_set_string_member(params, "negative_infinity", "-inf");
 	json_object_set_string_member(params, "not_a_number", "nan");

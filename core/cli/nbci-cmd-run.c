@@ -177,9 +177,9 @@ nbci_cmd_run_take_parameters(gint *argc, gchar **argv, GPtrArray *pairs, GError 
 	return TRUE;
 }
 
-/* GOption reads the value of a short option from the next argument only,
- * so `-j4`, as make and pytest take it, would read a notebook path as the
- * number; this catches it first with the fix. */
+/* GOption reads the value of a short option from the next argument only.
+ * So `-j4`, as make and pytest take it, would parse a notebook path as
+ * the number; this check stops first and shows the fix. */
 static gboolean
 nbci_cmd_run_check_attached_jobs(gint argc, gchar **argv, GError **error)
 {
