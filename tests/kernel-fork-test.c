@@ -251,6 +251,37 @@ test_kernel_fork_random_state(void)
 	g_assert_cmpstr(first_hex, !=, second_hex);
 }
 
+/* Python fixes the string hash seed at start-up and a fork copies it, so
+ * forked siblings share it while spawned kernels each draw their own. */
+static void
+test_kernel_fork_hash_seed(void)
+{
+	g_autoptr(TestKernel) first = NULL;
+	g_autoptr(TestKernel) second = NULL;
+	g_autoptr(TestKernel) first_spawned = NULL;
+	g_autoptr(TestKernel) second_spawned = NULL;
+	g_autofree gchar *first_hash = NULL;
+	g_autofree gchar *second_hash = NULL;
+	g_autofree gchar *first_spawned_hash = NULL;
+	g_autofree gchar *second_spawned_hash = NULL;
+
+	/* A fixed seed in the caller's environment would make every kernel equal. */
+	g_unsetenv("PYTHONHASHSEED");
+	first = test_kernel_start("hash", TRUE);
+	second = test_kernel_start("hash", TRUE);
+	first_spawned = test_kernel_start("hash", FALSE);
+	second_spawned = test_kernel_start("hash", FALSE);
+	first_hash = test_kernel_print(first, "hash('nbci')");
+	second_hash = test_kernel_print(second, "hash('nbci')");
+	first_spawned_hash = test_kernel_print(first_spawned, "hash('nbci')");
+	second_spawned_hash = test_kernel_print(second_spawned, "hash('nbci')");
+
+	g_assert_true(nbci_kernel_executor_get_forked(NBCI_KERNEL_EXECUTOR(first->executor)));
+	g_assert_true(nbci_kernel_executor_get_forked(NBCI_KERNEL_EXECUTOR(second->executor)));
+	g_assert_cmpstr(first_hash, ==, second_hash);
+	g_assert_cmpstr(first_spawned_hash, !=, second_spawned_hash);
+}
+
 static void
 test_kernel_fork_interrupt(void)
 {
@@ -606,6 +637,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/kernel-fork/match-argv", test_kernel_fork_match_argv);
 	g_test_add_func("/kernel-fork/cwd-and-environ", test_kernel_fork_cwd_and_environ);
 	g_test_add_func("/kernel-fork/random-state", test_kernel_fork_random_state);
+	g_test_add_func("/kernel-fork/hash-seed", test_kernel_fork_hash_seed);
 	g_test_add_func("/kernel-fork/interrupt", test_kernel_fork_interrupt);
 	g_test_add_func("/kernel-fork/os-exit", test_kernel_fork_os_exit);
 	g_test_add_func("/kernel-fork/signal-exit", test_kernel_fork_signal_exit);
