@@ -10,7 +10,6 @@
 
 #include "nbci-kernel-session.h"
 #include "nbci-private.h"
-#include "nbci-report.h"
 
 #define TEST_KEY "0123456789abcdef0123456789abcdef"
 
@@ -555,134 +554,6 @@ test_kernel_session_invalid_utf8(void)
 	g_assert_cmpstr(nbci_kernel_message_get_parent_msg_id(parsed), ==, "p1");
 }
 
-/* Parses @content as the content frame of an unsigned message. */
-static NbciKernelMessage *
-test_parse_content(const gchar *content, GError **error)
-{
-	g_autoptr(NbciKernelSession) session = nbci_kernel_session_new("");
-	g_autoptr(GPtrArray) frames = test_frames_new();
-
-	test_frames_add(frames, "<IDS|MSG>");
-	test_frames_add(frames, "");
-	test_frames_add(frames, "{\"msg_type\":\"stream\"}");
-	test_frames_add(frames, "{}");
-	test_frames_add(frames, "{}");
-	test_frames_add(frames, content);
-	return nbci_kernel_session_parse(session, frames, error);
-}
-
-/* The session's own JSON reader builds the tree json-glib builds. */
-static void
-test_kernel_session_json_like_json_glib(void)
-{
-	const gchar *valid[] = {
-	    "{}",
-	    " {\"a\" : [ ] , \"b\":{ } }\n",
-	    "{\"text\":\"line\\nnext\\t\\\"q\\\" \\\\ \\/ \\b\\f\\r\"}",
-	    "{\"bmp\":\"\\u00e9\\u4e2d\",\"pair\":\"\\ud83d\\ude00\",\"raw\":\"\xc3\xa9\xf0\x9f\x98\x80\"}",
-	    "{\"int\":-42,\"zero\":0,\"big\":9007199254740993,\"frac\":1.5,\"exp\":-2E-3,\"e\":1e5}",
-	    "{\"t\":true,\"f\":false,\"n\":null,\"list\":[1,\"two\",[3],{\"four\":4}]}",
-	    "{\"dup\":1,\"dup\":2}",
-	};
-	const gchar *invalid[] = {
-	    "{\"a\":}",
-	    "{\"a\":1,}",
-	    "{\"a\" 1}",
-	    "{\"a\":\"unterminated}",
-	    "{\"a\":\"\\x\"}",
-	    "{\"a\":\"\\u12\"}",
-	    "{\"a\":tru}",
-	    "{\"a\":01x}",
-	    "{\"a\":-}",
-	    "{\"a\":1.}",
-	    "{\"a\":[1 2]}",
-	    "{} {}",
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS(valid); i++) {
-		g_autoptr(JsonParser) parser = json_parser_new();
-		g_autoptr(NbciKernelMessage) message = NULL;
-		g_autoptr(JsonNode) ours = json_node_alloc();
-		g_autoptr(GError) error = NULL;
-
-		g_test_message("valid content %s", valid[i]);
-		g_assert_true(json_parser_load_from_data(parser, valid[i], -1, &error));
-		g_assert_no_error(error);
-		message = test_parse_content(valid[i], &error);
-		g_assert_no_error(error);
-		g_assert_nonnull(message);
-		json_node_init_object(ours, message->content);
-		g_assert_true(json_node_equal(ours, json_parser_get_root(parser)));
-	}
-	for (guint i = 0; i < G_N_ELEMENTS(invalid); i++) {
-		g_autoptr(NbciKernelMessage) message = NULL;
-		g_autoptr(GError) error = NULL;
-
-		g_test_message("invalid content %s", invalid[i]);
-		message = test_parse_content(invalid[i], &error);
-		g_assert_error(error, NBCI_ERROR, NBCI_ERROR_PROTOCOL);
-		g_assert_null(message);
-		g_assert_nonnull(strstr(error->message, "content frame is not valid JSON"));
-	}
-}
-
-/* A lone UTF-16 surrogate cannot be written as UTF-8 and becomes U+FFFD. */
-static void
-test_kernel_session_lone_surrogate(void)
-{
-	g_autoptr(NbciKernelMessage) message = NULL;
-	g_autoptr(GError) error = NULL;
-
-	message = test_parse_content("{\"text\":\"a\\ud83db\\udc00c\"}", &error);
-	g_assert_no_error(error);
-	g_assert_cmpstr(json_object_get_string_member(message->content, "text"),
-			==,
-			"a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
-}
-
-/* The long strings of an execute_reply are capped as the report caps
- * them, and those of other messages are kept whole. */
-static void
-test_kernel_session_caps_execute_reply(void)
-{
-	const gchar *types[] = {"execute_reply", "error"};
-	g_autofree gchar *long_text = g_strnfill(NBCI_REPORT_MAX_STRING + 100, 'x');
-	g_autofree gchar *capped = nbci_report_cap_string(long_text);
-
-	for (guint i = 0; i < G_N_ELEMENTS(types); i++) {
-		g_autoptr(NbciKernelSession) session = nbci_kernel_session_new("");
-		g_autoptr(GPtrArray) frames = test_frames_new();
-		g_autoptr(NbciKernelMessage) message = NULL;
-		g_autoptr(GError) error = NULL;
-		g_autofree gchar *header = g_strdup_printf("{\"msg_type\":\"%s\"}", types[i]);
-		g_autofree gchar *content =
-		    g_strdup_printf("{\"status\":\"error\",\"evalue\":\"%s\",\"traceback\":[\"%s\"]}",
-				    long_text,
-				    long_text);
-		const gchar *expected = i == 0 ? capped : long_text;
-		JsonArray *traceback;
-
-		test_frames_add(frames, "<IDS|MSG>");
-		test_frames_add(frames, "");
-		test_frames_add(frames, header);
-		test_frames_add(frames, "{}");
-		test_frames_add(frames, "{}");
-		test_frames_add(frames, content);
-		message = nbci_kernel_session_parse(session, frames, &error);
-		g_assert_no_error(error);
-		g_assert_nonnull(message);
-		g_assert_cmpstr(json_object_get_string_member(message->content, "status"),
-				==,
-				"error");
-		g_assert_cmpstr(json_object_get_string_member(message->content, "evalue"),
-				==,
-				expected);
-		traceback = json_object_get_array_member(message->content, "traceback");
-		g_assert_cmpstr(json_array_get_string_element(traceback, 0), ==, expected);
-	}
-	g_assert_cmpuint(strlen(capped), <=, NBCI_REPORT_MAX_STRING);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -714,9 +585,5 @@ main(int argc, char **argv)
 	g_test_add_func("/kernel-session/too-few-frames", test_kernel_session_too_few_frames);
 	g_test_add_func("/kernel-session/not-an-object", test_kernel_session_not_an_object);
 	g_test_add_func("/kernel-session/invalid-utf8", test_kernel_session_invalid_utf8);
-	g_test_add_func("/kernel-session/json-like-json-glib",
-			test_kernel_session_json_like_json_glib);
-	g_test_add_func("/kernel-session/lone-surrogate", test_kernel_session_lone_surrogate);
-	g_test_add_func("/kernel-session/caps-execute-reply", test_kernel_session_caps_execute_reply);
 	return g_test_run();
 }

@@ -30,7 +30,6 @@
 
 #include "nbci-kernel-session.h"
 #include "nbci-private.h"
-#include "nbci-report.h"
 
 /* How many signatures are remembered to recognise a replayed message. */
 #define NBCI_KERNEL_SESSION_SEEN_MAX 4096
@@ -283,387 +282,15 @@ nbci_kernel_session_serialize(NbciKernelSession *self, NbciKernelMessage *messag
 	return frames;
 }
 
-/*
- * A JSON reader that decodes strings in place.
- *
- * json-glib 1.6.6 builds each string one character at a time in a growing
- * GString and then copies it into the tree, so a 10 MB string briefly
- * needed about 26 MB of heap next to its frame (massif). This reader writes each decoded
- * string over its own escaped text in the frame, which is never shorter,
- * and the tree takes the only copy. The tree it builds is the one
- * json-glib builds: integers without a fraction or exponent are gint64,
- * other numbers double, and a repeated member name keeps the last value.
- */
-typedef struct {
-	gchar *pos;
-	gchar *end;
-	guint depth;
-	gboolean cap_strings; /* cap string values with nbci_report_cap_string() */
-} NbciKernelSessionReader;
-
-static JsonNode *
-nbci_kernel_session_read_value(NbciKernelSessionReader *reader, GError **error);
-
-static void
-nbci_kernel_session_skip_space(NbciKernelSessionReader *reader)
-{
-	while (reader->pos < reader->end &&
-	       (*reader->pos == ' ' || *reader->pos == '\t' || *reader->pos == '\n' ||
-		*reader->pos == '\r'))
-		reader->pos++;
-}
-
-/* Reads the four hex digits of a \u escape at @pos, or returns -1. */
-static gint
-nbci_kernel_session_read_hex4(const gchar *pos, const gchar *end)
-{
-	gint value = 0;
-
-	if (end - pos < 4)
-		return -1;
-	for (guint i = 0; i < 4; i++) {
-		gint digit = g_ascii_xdigit_value(pos[i]);
-		if (digit < 0)
-			return -1;
-		value = value * 16 + digit;
-	}
-	return value;
-}
-
-/*
- * Decodes the string whose opening quote is at @reader->pos over its own
- * bytes and NUL-terminates it there. Returns its start, or NULL with
- * @error set. A lone UTF-16 surrogate becomes U+FFFD, and an escaped NUL
- * ends the string, as it ends every C string of the tree.
- */
-static gchar *
-nbci_kernel_session_read_string(NbciKernelSessionReader *reader, GError **error)
-{
-	gchar *start = ++reader->pos;
-	gchar *out = start;
-
-	while (reader->pos < reader->end) {
-		guchar c = (guchar)*reader->pos;
-		gint code;
-
-		if (c == '"') {
-			reader->pos++;
-			*out = '\0';
-			return start;
-		}
-		if (c < 0x20) {
-			g_set_error_literal(error,
-					    NBCI_ERROR,
-					    NBCI_ERROR_PROTOCOL,
-					    "control character in a string");
-			return NULL;
-		}
-		if (c != '\\') {
-			*out++ = *reader->pos++;
-			continue;
-		}
-		if (reader->end - reader->pos < 2)
-			break;
-		switch (reader->pos[1]) {
-		case '"':
-		case '\\':
-		case '/':
-			*out++ = reader->pos[1];
-			reader->pos += 2;
-			continue;
-		case 'b':
-			*out++ = '\b';
-			reader->pos += 2;
-			continue;
-		case 'f':
-			*out++ = '\f';
-			reader->pos += 2;
-			continue;
-		case 'n':
-			*out++ = '\n';
-			reader->pos += 2;
-			continue;
-		case 'r':
-			*out++ = '\r';
-			reader->pos += 2;
-			continue;
-		case 't':
-			*out++ = '\t';
-			reader->pos += 2;
-			continue;
-		case 'u':
-			break;
-		default:
-			g_set_error_literal(error,
-					    NBCI_ERROR,
-					    NBCI_ERROR_PROTOCOL,
-					    "invalid escape in a string");
-			return NULL;
-		}
-		code = nbci_kernel_session_read_hex4(reader->pos + 2, reader->end);
-		if (code < 0) {
-			g_set_error_literal(error,
-					    NBCI_ERROR,
-					    NBCI_ERROR_PROTOCOL,
-					    "invalid \\u escape in a string");
-			return NULL;
-		}
-		reader->pos += 6;
-		if (code >= 0xd800 && code <= 0xdbff && reader->end - reader->pos >= 6 &&
-		    reader->pos[0] == '\\' && reader->pos[1] == 'u') {
-			gint low = nbci_kernel_session_read_hex4(reader->pos + 2, reader->end);
-			if (low >= 0xdc00 && low <= 0xdfff) {
-				code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-				reader->pos += 6;
-			}
-		}
-		if (code >= 0xd800 && code <= 0xdfff)
-			code = 0xfffd;
-		/* at most 4 bytes for the 6 or 12 just read */
-		out += g_unichar_to_utf8((gunichar)code, out);
-	}
-	g_set_error_literal(error, NBCI_ERROR, NBCI_ERROR_PROTOCOL, "unterminated string");
-	return NULL;
-}
-
-static JsonNode *
-nbci_kernel_session_read_number(NbciKernelSessionReader *reader, GError **error)
-{
-	const gchar *start = reader->pos;
-	gboolean is_integer = TRUE;
-	g_autofree gchar *text = NULL;
-	JsonNode *node;
-
-	if (reader->pos < reader->end && *reader->pos == '-')
-		reader->pos++;
-	if (reader->pos >= reader->end || !g_ascii_isdigit(*reader->pos)) {
-		g_set_error_literal(error, NBCI_ERROR, NBCI_ERROR_PROTOCOL, "invalid number");
-		return NULL;
-	}
-	while (reader->pos < reader->end && g_ascii_isdigit(*reader->pos))
-		reader->pos++;
-	if (reader->pos < reader->end && *reader->pos == '.') {
-		is_integer = FALSE;
-		reader->pos++;
-		if (reader->pos >= reader->end || !g_ascii_isdigit(*reader->pos)) {
-			g_set_error_literal(error,
-					    NBCI_ERROR,
-					    NBCI_ERROR_PROTOCOL,
-					    "invalid number");
-			return NULL;
-		}
-		while (reader->pos < reader->end && g_ascii_isdigit(*reader->pos))
-			reader->pos++;
-	}
-	if (reader->pos < reader->end && (*reader->pos == 'e' || *reader->pos == 'E')) {
-		is_integer = FALSE;
-		reader->pos++;
-		if (reader->pos < reader->end && (*reader->pos == '+' || *reader->pos == '-'))
-			reader->pos++;
-		if (reader->pos >= reader->end || !g_ascii_isdigit(*reader->pos)) {
-			g_set_error_literal(error,
-					    NBCI_ERROR,
-					    NBCI_ERROR_PROTOCOL,
-					    "invalid number");
-			return NULL;
-		}
-		while (reader->pos < reader->end && g_ascii_isdigit(*reader->pos))
-			reader->pos++;
-	}
-
-	/* the frame is not NUL-terminated, so the digits are copied */
-	text = g_strndup(start, reader->pos - start);
-	node = json_node_alloc();
-	if (is_integer) {
-		gint64 value;
-		errno = 0;
-		value = g_ascii_strtoll(text, NULL, 10);
-		if (errno != ERANGE)
-			return json_node_init_int(node, value);
-	}
-	return json_node_init_double(node, g_ascii_strtod(text, NULL));
-}
-
-/* Reads the keyword @word, which is true, false or null. */
-static gboolean
-nbci_kernel_session_read_keyword(NbciKernelSessionReader *reader, const gchar *word)
-{
-	gsize length = strlen(word);
-
-	if ((gsize)(reader->end - reader->pos) < length ||
-	    memcmp(reader->pos, word, length) != 0)
-		return FALSE;
-	reader->pos += length;
-	return TRUE;
-}
-
-static JsonNode *
-nbci_kernel_session_read_array(NbciKernelSessionReader *reader, GError **error)
-{
-	g_autoptr(JsonArray) array = json_array_new();
-
-	reader->pos++;
-	nbci_kernel_session_skip_space(reader);
-	if (reader->pos < reader->end && *reader->pos == ']') {
-		reader->pos++;
-		return json_node_init_array(json_node_alloc(), array);
-	}
-	for (;;) {
-		JsonNode *element = nbci_kernel_session_read_value(reader, error);
-		if (element == NULL)
-			return NULL;
-		json_array_add_element(array, element);
-		nbci_kernel_session_skip_space(reader);
-		if (reader->pos < reader->end && *reader->pos == ',') {
-			reader->pos++;
-			continue;
-		}
-		if (reader->pos < reader->end && *reader->pos == ']') {
-			reader->pos++;
-			return json_node_init_array(json_node_alloc(), array);
-		}
-		g_set_error_literal(error,
-				    NBCI_ERROR,
-				    NBCI_ERROR_PROTOCOL,
-				    "expected , or ] in an array");
-		return NULL;
-	}
-}
-
-static JsonNode *
-nbci_kernel_session_read_object(NbciKernelSessionReader *reader, GError **error)
-{
-	g_autoptr(JsonObject) object = json_object_new();
-
-	reader->pos++;
-	nbci_kernel_session_skip_space(reader);
-	if (reader->pos < reader->end && *reader->pos == '}') {
-		reader->pos++;
-		return json_node_init_object(json_node_alloc(), object);
-	}
-	for (;;) {
-		const gchar *name;
-		JsonNode *value;
-
-		nbci_kernel_session_skip_space(reader);
-		if (reader->pos >= reader->end || *reader->pos != '"') {
-			g_set_error_literal(error,
-					    NBCI_ERROR,
-					    NBCI_ERROR_PROTOCOL,
-					    "expected a member name in an object");
-			return NULL;
-		}
-		name = nbci_kernel_session_read_string(reader, error);
-		if (name == NULL)
-			return NULL;
-		nbci_kernel_session_skip_space(reader);
-		if (reader->pos >= reader->end || *reader->pos != ':') {
-			g_set_error_literal(error,
-					    NBCI_ERROR,
-					    NBCI_ERROR_PROTOCOL,
-					    "expected : after a member name");
-			return NULL;
-		}
-		reader->pos++;
-		value = nbci_kernel_session_read_value(reader, error);
-		if (value == NULL)
-			return NULL;
-		json_object_set_member(object, name, value);
-		nbci_kernel_session_skip_space(reader);
-		if (reader->pos < reader->end && *reader->pos == ',') {
-			reader->pos++;
-			continue;
-		}
-		if (reader->pos < reader->end && *reader->pos == '}') {
-			reader->pos++;
-			return json_node_init_object(json_node_alloc(), object);
-		}
-		g_set_error_literal(error,
-				    NBCI_ERROR,
-				    NBCI_ERROR_PROTOCOL,
-				    "expected , or } in an object");
-		return NULL;
-	}
-}
-
-static JsonNode *
-nbci_kernel_session_read_value(NbciKernelSessionReader *reader, GError **error)
-{
-	JsonNode *node = NULL;
-	gchar *text;
-
-	nbci_kernel_session_skip_space(reader);
-	if (reader->pos >= reader->end) {
-		g_set_error_literal(error, NBCI_ERROR, NBCI_ERROR_PROTOCOL, "unexpected end");
-		return NULL;
-	}
-	switch (*reader->pos) {
-	case '{':
-	case '[':
-		if (reader->depth >= NBCI_JSON_MAX_DEPTH) {
-			g_set_error(error,
-				    NBCI_ERROR,
-				    NBCI_ERROR_PROTOCOL,
-				    "JSON nested deeper than %u levels",
-				    (guint)NBCI_JSON_MAX_DEPTH);
-			return NULL;
-		}
-		reader->depth++;
-		if (*reader->pos == '{')
-			node = nbci_kernel_session_read_object(reader, error);
-		else
-			node = nbci_kernel_session_read_array(reader, error);
-		reader->depth--;
-		return node;
-	case '"':
-		text = nbci_kernel_session_read_string(reader, error);
-		if (text == NULL)
-			return NULL;
-		if (reader->cap_strings && strlen(text) > NBCI_REPORT_MAX_STRING) {
-			g_autofree gchar *capped = nbci_report_cap_string(text);
-			return json_node_init_string(json_node_alloc(), capped);
-		}
-		return json_node_init_string(json_node_alloc(), text);
-	case 't':
-		if (nbci_kernel_session_read_keyword(reader, "true"))
-			return json_node_init_boolean(json_node_alloc(), TRUE);
-		break;
-	case 'f':
-		if (nbci_kernel_session_read_keyword(reader, "false"))
-			return json_node_init_boolean(json_node_alloc(), FALSE);
-		break;
-	case 'n':
-		if (nbci_kernel_session_read_keyword(reader, "null"))
-			return json_node_init_null(json_node_alloc());
-		break;
-	default:
-		if (*reader->pos == '-' || g_ascii_isdigit(*reader->pos))
-			return nbci_kernel_session_read_number(reader, error);
-		break;
-	}
-	g_set_error_literal(error, NBCI_ERROR, NBCI_ERROR_PROTOCOL, "unexpected character");
-	return NULL;
-}
-
-/*
- * Parses one JSON frame, repairing invalid UTF-8 first. With @writable
- * the strings are decoded over the frame's own bytes, which the caller
- * then discards; otherwise a copy of the frame is decoded. With
- * @cap_strings each string value is capped as the report caps it.
- */
+/* Parses one JSON frame, repairing invalid UTF-8 first. */
 static JsonObject *
-nbci_kernel_session_unpack(GBytes *frame,
-			   gboolean writable,
-			   gboolean cap_strings,
-			   const gchar *name,
-			   GError **error)
+nbci_kernel_session_unpack(GBytes *frame, const gchar *name, GError **error)
 {
 	gsize size = 0;
 	const gchar *data = g_bytes_get_data(frame, &size);
-	g_autofree gchar *copy = NULL;
-	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(GError) error_local = NULL;
-	NbciKernelSessionReader reader = {NULL, NULL, 0, cap_strings};
+	g_autofree gchar *repaired = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *root;
 
 	if (size > G_MAXSSIZE) {
 		g_set_error(error, NBCI_ERROR, NBCI_ERROR_PROTOCOL, "%s frame is too large", name);
@@ -671,18 +298,11 @@ nbci_kernel_session_unpack(GBytes *frame,
 	}
 	if (!g_utf8_validate_len(data, size, NULL)) {
 		g_debug("replaced invalid UTF-8 in the %s frame with U+FFFD", name);
-		copy = g_utf8_make_valid(data, (gssize)size);
-		size = strlen(copy);
-		reader.pos = copy;
-	} else if (!writable) {
-		copy = g_strndup(data, size);
-		reader.pos = copy;
-	} else {
-		/* the caller owns the only reference to the received frame */
-		reader.pos = (gchar *)data;
+		repaired = g_utf8_make_valid(data, (gssize)size);
+		data = repaired;
+		size = strlen(repaired);
 	}
-	reader.end = reader.pos + size;
-	if (!nbci_json_check_depth(reader.pos, size, NBCI_JSON_MAX_DEPTH)) {
+	if (!nbci_json_check_depth(data, size, NBCI_JSON_MAX_DEPTH)) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PROTOCOL,
@@ -691,35 +311,12 @@ nbci_kernel_session_unpack(GBytes *frame,
 			    (guint)NBCI_JSON_MAX_DEPTH);
 		return NULL;
 	}
-	nbci_kernel_session_skip_space(&reader);
-	if (reader.pos == reader.end) {
-		g_set_error(error,
-			    NBCI_ERROR,
-			    NBCI_ERROR_PROTOCOL,
-			    "%s frame is not a JSON object",
-			    name);
+	if (!json_parser_load_from_data(parser, data, (gssize)size, error)) {
+		g_prefix_error(error, "%s frame is not valid JSON: ", name);
 		return NULL;
 	}
-	root = nbci_kernel_session_read_value(&reader, &error_local);
-	if (root != NULL) {
-		nbci_kernel_session_skip_space(&reader);
-		if (reader.pos != reader.end)
-			g_set_error_literal(&error_local,
-					    NBCI_ERROR,
-					    NBCI_ERROR_PROTOCOL,
-					    "unexpected text after the value");
-	}
-	if (error_local != NULL) {
-		g_set_error(error,
-			    NBCI_ERROR,
-			    NBCI_ERROR_PROTOCOL,
-			    "%s frame is not valid JSON: %s at byte %" G_GSIZE_FORMAT,
-			    name,
-			    error_local->message,
-			    (gsize)(size - (gsize)(reader.end - reader.pos)));
-		return NULL;
-	}
-	if (!JSON_NODE_HOLDS_OBJECT(root)) {
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_PROTOCOL,
@@ -796,7 +393,6 @@ nbci_kernel_session_find_delimiter(GPtrArray *frames, guint *index)
 static NbciKernelMessage *
 nbci_kernel_session_parse_frames(NbciKernelSession *self,
 				 GPtrArray *frames,
-				 gboolean writable,
 				 gboolean *bad_signature,
 				 GError **error)
 {
@@ -829,20 +425,7 @@ nbci_kernel_session_parse_frames(NbciKernelSession *self,
 		return NULL;
 
 	for (guint i = 0; i < NBCI_KERNEL_SESSION_N_DICTS; i++) {
-		/* nbci reads only the status, the count and the error of an
-		 * execute_reply, and caps the error's strings for the report
-		 * anyway. Its evalue and traceback repeat those of the error
-		 * output, so capping them here spares a second full copy of
-		 * the error (20 MB for a 10 MB exception message). */
-		gboolean cap_strings =
-		    i == NBCI_KERNEL_SESSION_N_DICTS - 1 &&
-		    g_strcmp0(nbci_json_object_get_string(objects[0], "msg_type"),
-			      "execute_reply") == 0;
-		objects[i] = nbci_kernel_session_unpack(parts[i + 1],
-							writable,
-							cap_strings,
-							names[i],
-							error);
+		objects[i] = nbci_kernel_session_unpack(parts[i + 1], names[i], error);
 		if (objects[i] == NULL) {
 			for (guint j = 0; j < i; j++)
 				json_object_unref(objects[j]);
@@ -861,8 +444,6 @@ nbci_kernel_session_parse_frames(NbciKernelSession *self,
  * Parses the frames of one incoming multipart message (GBytes each):
  * skips the frames before the delimiter, checks the signature, repairs
  * invalid UTF-8 and parses the four JSON frames. Buffers are ignored.
- * String values longer than %NBCI_REPORT_MAX_STRING in the content of an
- * execute_reply are capped with nbci_report_cap_string().
  * Fails with NBCI_ERROR_PROTOCOL on a malformed message or a wrong or
  * replayed signature.
  */
@@ -874,7 +455,7 @@ nbci_kernel_session_parse(NbciKernelSession *self, GPtrArray *frames, GError **e
 	g_return_val_if_fail(NBCI_IS_KERNEL_SESSION(self), NULL);
 	g_return_val_if_fail(frames != NULL, NULL);
 
-	return nbci_kernel_session_parse_frames(self, frames, FALSE, &bad_signature, error);
+	return nbci_kernel_session_parse_frames(self, frames, &bad_signature, error);
 }
 
 /* Sends @message on a connected DEALER socket without blocking. */
@@ -916,9 +497,9 @@ nbci_kernel_session_free_part(gpointer data)
 	g_free(part);
 }
 
-/* Wraps a received frame without copying it. A frame of an output message
- * can be many megabytes, and a copy would keep it twice until the message
- * is parsed: 20 MB more heap for a 20 MB error message (massif). */
+/* Wraps a received frame without copying it: a frame of an output message
+ * can be many megabytes, and a copy would briefly double it (a 20 MB
+ * error message raised the peak RSS of `nbci run` by 20 MB). */
 static GBytes *
 nbci_kernel_session_wrap_part(zmq_msg_t *part)
 {
@@ -1021,10 +602,7 @@ nbci_kernel_session_recv(NbciKernelSession *self,
 		return FALSE;
 	if (frames == NULL)
 		return TRUE;
-	/* the frames were just received and are discarded after parsing, so
-	 * their strings are decoded in place */
-	*message =
-	    nbci_kernel_session_parse_frames(self, frames, TRUE, &bad_signature, &error_local);
+	*message = nbci_kernel_session_parse_frames(self, frames, &bad_signature, &error_local);
 	if (*message == NULL)
 		nbci_kernel_session_log_drop(self, channel, bad_signature, error_local);
 	return TRUE;
