@@ -530,8 +530,9 @@ def print_tables(context, sets, tools, records, timings, startups, out):
               f"{cpu_floor:.2f} s.", file=out)
         if base:
             print(f"nbci: wall / floor = {base['wall_s'] / floor:.2f}; own CPU {base['runner_cpu_s']:.2f} s, "
-                  f"kernel-side CPU {base['kernel_cpu_s']:.2f} s, of which start-up about "
-                  f"{len(notebooks) * startup['kernel_cpu_s']:.2f} s and compute {compute:.2f} s.", file=out)
+                  f"kernel-side CPU {base['kernel_cpu_s']:.2f} s. Starting that many spawned kernels costs about "
+                  f"{len(notebooks) * startup['kernel_cpu_s']:.2f} s of CPU, and the kernels computed for "
+                  f"{compute:.2f} s.", file=out)
     return summary
 
 
