@@ -979,6 +979,7 @@ nbci_runner_get_metadata_timeout(JsonObject *metadata,
 {
 	JsonNode *node = nbci_runner_get_execution_member(metadata, "timeout");
 	gdouble value;
+	g_autofree gchar *shown = NULL;
 
 	if (node == NULL)
 		return FALSE;
@@ -991,10 +992,14 @@ nbci_runner_get_metadata_timeout(JsonObject *metadata,
 			return TRUE;
 		}
 	}
-	g_warning("%s: %s metadata.execution.timeout is not a number of seconds from 0 "
+	shown = json_to_string(node, FALSE);
+	if (strlen(shown) > 40)
+		strcpy(shown + 37, "...");
+	g_warning("%s: %s metadata.execution.timeout is %s, not a number of seconds from 0 "
 		  "(no limit) to %d; ignoring it",
 		  display_path,
 		  where,
+		  shown,
 		  G_MAXINT32);
 	return FALSE;
 }

@@ -129,7 +129,7 @@ static void
 nbci_progress_notebook_started_cb(NbciRunner *runner, NbciNotebookRun *run, gpointer user_data)
 {
 	NbciProgress *self = user_data;
-	g_autofree gchar *notebook = nbci_console_sanitize(nbci_notebook_run_get_notebook(run), FALSE);
+	g_autofree gchar *notebook = nbci_console_sanitize_line(nbci_notebook_run_get_notebook(run));
 	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
 
 	/* a retry starts a notebook that is already listed */
@@ -146,7 +146,7 @@ static void
 nbci_progress_notebook_retrying_cb(NbciRunner *runner, NbciNotebookRun *run, gpointer user_data)
 {
 	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
-	g_autofree gchar *notebook = nbci_console_sanitize(nbci_notebook_run_get_notebook(run), FALSE);
+	g_autofree gchar *notebook = nbci_console_sanitize_line(nbci_notebook_run_get_notebook(run));
 
 	if (nbci_cli_globals.verbosity >= 0) {
 		nbci_console_print(_("RETRY %s: attempt %u ended as %s, running it again\n"),
@@ -180,7 +180,7 @@ static void
 nbci_progress_print_finished(NbciProgress *self, NbciNotebookRun *run)
 {
 	NbciNotebookOutcome outcome = nbci_notebook_run_get_outcome(run);
-	g_autofree gchar *notebook = nbci_console_sanitize(nbci_notebook_run_get_notebook(run), FALSE);
+	g_autofree gchar *notebook = nbci_console_sanitize_line(nbci_notebook_run_get_notebook(run));
 	g_autoptr(GString) line = g_string_new(NULL);
 
 	g_string_append_printf(line,
@@ -200,7 +200,7 @@ nbci_progress_print_finished(NbciProgress *self, NbciNotebookRun *run)
 				       nbci_notebook_run_get_attempts(run));
 	if (nbci_notebook_run_get_skip_reason(run) != NULL) {
 		g_autofree gchar *reason =
-		    nbci_console_sanitize(nbci_notebook_run_get_skip_reason(run), FALSE);
+		    nbci_console_sanitize_line(nbci_notebook_run_get_skip_reason(run));
 		if (outcome != NBCI_NOTEBOOK_OUTCOME_NOT_RUN)
 			g_string_append(line, ": ");
 		g_string_append(line, reason);
@@ -213,7 +213,7 @@ static void
 nbci_progress_notebook_finished_cb(NbciRunner *runner, NbciNotebookRun *run, gpointer user_data)
 {
 	NbciProgress *self = user_data;
-	g_autofree gchar *clean = nbci_console_sanitize(nbci_notebook_run_get_notebook(run), FALSE);
+	g_autofree gchar *clean = nbci_console_sanitize_line(nbci_notebook_run_get_notebook(run));
 	guint index = 0;
 	locale_t run_locale = uselocale(LC_GLOBAL_LOCALE);
 
