@@ -1143,6 +1143,8 @@ typedef struct {
 	gchar *kernel_stderr;
 	gchar *executed_path;
 	gboolean executed; /* its cells' turn came */
+	gboolean prepared; /* its first attempt's kernel start has ended */
+	gboolean waiting;  /* its kernel is ready and waits for its turn */
 	gint64 busy_usec;
 	gint64 ready_time;
 } NbciRunnerJob;
@@ -1211,6 +1213,7 @@ struct _NbciRunnerContext {
 	guint n_ahead;	     /* kernels starting or ready, not executing */
 	guint n_active;	     /* jobs owned by a worker */
 	guint next_report;   /* the first job whose entries are not in the report */
+	guint next_turn;     /* the first job whose first attempt has not executed */
 };
 
 static void
@@ -1798,19 +1801,46 @@ nbci_runner_end_attempt(NbciRunnerContext *ctx, NbciRunnerJob *job)
 	nbci_runner_finish(ctx, job, outcome);
 }
 
+/* Hands the ready kernels of first attempts to the workers in the listed
+ * order: a notebook never executes before one listed earlier whose kernel
+ * is still starting, so --fail-fast stops the notebooks listed after the
+ * failure. A retry does not wait for its turn again. */
+static void
+nbci_runner_give_turns(NbciRunnerContext *ctx)
+{
+	while (ctx->next_turn < ctx->all_jobs->len) {
+		NbciRunnerJob *job = g_ptr_array_index(ctx->all_jobs, ctx->next_turn);
+
+		if (!job->prepared)
+			return;
+		if (job->waiting) {
+			job->waiting = FALSE;
+			g_thread_pool_push(ctx->execute_pool, job, NULL);
+		}
+		ctx->next_turn++;
+	}
+}
+
 static void
 nbci_runner_handle_event(NbciRunnerContext *ctx, NbciRunnerEvent *event)
 {
 	NbciRunnerJob *job = event->job;
+	gboolean first_attempt = !job->prepared;
 
 	switch (event->kind) {
 	case NBCI_RUNNER_EVENT_READY:
+		job->prepared = TRUE;
 		if (job->executor != NULL && job->result.outcome == NBCI_NOTEBOOK_OUTCOME_PASSED) {
-			g_thread_pool_push(ctx->execute_pool, job, NULL);
+			if (first_attempt)
+				job->waiting = TRUE;
+			else
+				g_thread_pool_push(ctx->execute_pool, job, NULL);
+			nbci_runner_give_turns(ctx);
 			return;
 		}
 		ctx->n_ahead--;
 		nbci_runner_end_attempt(ctx, job);
+		nbci_runner_give_turns(ctx);
 		return;
 	case NBCI_RUNNER_EVENT_STARTED:
 		ctx->n_ahead--;
