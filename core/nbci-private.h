@@ -123,5 +123,8 @@ nbci_runner_get_stopped_by_fail_fast(NbciRunner *self);
 NBCI_PRIVATE_API
 gboolean
 nbci_runner_check_env_assignment(const gchar *option, const gchar *assignment, GError **error);
+NBCI_PRIVATE_API
+gboolean
+nbci_environ_is_secret(const gchar *assignment);
 
 G_END_DECLS

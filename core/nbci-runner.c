@@ -779,8 +779,17 @@ nbci_runner_choose_kernelspec(NbciRunner *self,
 	return NULL;
 }
 
-static gboolean
-nbci_runner_is_secret_var(const gchar *assignment)
+/**
+ * nbci_environ_is_secret: (skip)
+ * @assignment: an environment entry, `NAME=VALUE`
+ *
+ * Tells whether @assignment sets one of nbci's own secrets, which no
+ * notebook may see.
+ *
+ * Returns: %TRUE for `EMAIL_SENDER_PASSWORD`, `DRIVE_CREDENTIALS` and `SLACK_*`
+ */
+gboolean
+nbci_environ_is_secret(const gchar *assignment)
 {
 	for (guint i = 0; nbci_runner_secret_vars[i] != NULL; i++) {
 		const gchar *name = nbci_runner_secret_vars[i];
@@ -840,7 +849,7 @@ nbci_runner_check_env_assignment(const gchar *option, const gchar *assignment, G
 			    name);
 		return FALSE;
 	}
-	if (nbci_runner_is_secret_var(assignment)) {
+	if (nbci_environ_is_secret(assignment)) {
 		g_set_error(error,
 			    NBCI_ERROR,
 			    NBCI_ERROR_INVALID_CONFIG,
@@ -864,7 +873,7 @@ nbci_runner_build_kernel_environ(NbciRunner *self, GError **error)
 	g_auto(GStrv) envp = NULL;
 
 	for (guint i = 0; environ[i] != NULL; i++) {
-		if (!nbci_runner_is_secret_var(environ[i]))
+		if (!nbci_environ_is_secret(environ[i]))
 			g_strv_builder_add(builder, environ[i]);
 	}
 	envp = g_strv_builder_end(builder);

@@ -166,31 +166,6 @@ nbci_main_init_i18n(void)
 	textdomain(GETTEXT_PACKAGE);
 }
 
-/* Names of the environment variables that hold nbci's secrets; a name
- * ending in '*' is a prefix. */
-static const gchar *const nbci_main_secret_vars[] = {
-    "EMAIL_SENDER_PASSWORD",
-    "DRIVE_CREDENTIALS",
-    "SLACK_*",
-};
-
-static gboolean
-nbci_main_is_secret_assignment(const gchar *assignment)
-{
-	for (gsize i = 0; i < G_N_ELEMENTS(nbci_main_secret_vars); i++) {
-		const gchar *name = nbci_main_secret_vars[i];
-		gsize length = strlen(name);
-
-		if (name[length - 1] == '*') {
-			if (strncmp(assignment, name, length - 1) == 0)
-				return TRUE;
-		} else if (strncmp(assignment, name, length) == 0 && assignment[length] == '=') {
-			return TRUE;
-		}
-	}
-	return FALSE;
-}
-
 /* Moves the secrets out of the environment block the program started with.
  * /proc/PID/environ shows that block to every process of the same user,
  * notebook kernels included, for as long as nbci runs. Each secret is set
@@ -205,7 +180,7 @@ nbci_main_hide_secrets(void)
 		gchar *equals = strchr(original, '=');
 		g_autofree gchar *name = NULL;
 
-		if (equals == NULL || !nbci_main_is_secret_assignment(original))
+		if (equals == NULL || !nbci_environ_is_secret(original))
 			continue;
 		name = g_strndup(original, equals - original);
 		if (setenv(name, equals + 1, 1) != 0)
