@@ -107,8 +107,8 @@ nbci_notebook_run_add_entry(NbciNotebookRun *self, JsonObject *entry);
 /* The cache of notebooks that passed; defined in nbci-cache-private.h. */
 typedef struct _NbciCache NbciCache;
 
-/* Makes the runner skip the notebooks @cache knows as passed with the same
- * key, and record the outcome of the others; %NULL stops using a cache. */
+/* Makes the runner skip the notebooks that @cache records as passed with the
+ * same key, and record the outcome of the others. %NULL stops using a cache. */
 NBCI_PRIVATE_API
 void
 nbci_runner_set_cache(NbciRunner *self, NbciCache *cache);

@@ -988,7 +988,7 @@ nbci_runner_get_metadata_timeout(JsonObject *metadata,
 {
 	JsonNode *node = nbci_runner_get_execution_member(metadata, "timeout");
 	gdouble value;
-	g_autofree gchar *shown = NULL;
+	g_autofree gchar *value_json = NULL;
 
 	if (node == NULL)
 		return FALSE;
@@ -1001,14 +1001,14 @@ nbci_runner_get_metadata_timeout(JsonObject *metadata,
 			return TRUE;
 		}
 	}
-	shown = json_to_string(node, FALSE);
-	if (strlen(shown) > 40)
-		strcpy(shown + 37, "...");
+	value_json = json_to_string(node, FALSE);
+	if (strlen(value_json) > 40)
+		strcpy(value_json + 37, "...");
 	g_warning("%s: %s metadata.execution.timeout is %s, not a number of seconds from 0 "
 		  "(no limit) to %d; ignoring it",
 		  display_path,
 		  where,
-		  shown,
+		  value_json,
 		  G_MAXINT32);
 	return FALSE;
 }

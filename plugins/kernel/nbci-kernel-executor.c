@@ -48,8 +48,8 @@
 /* Maximum wait between two checks that the kernel process is alive. */
 #define NBCI_KERNEL_EXECUTOR_POLL_TICK_MS 100
 
-/* How soon ZeroMQ connects again to a port the kernel has not bound yet;
- * its default, 100 ms, delays a forked kernel's first reply. */
+/* The interval at which ZeroMQ retries a port the kernel has not bound yet.
+ * Its default of 100 ms delays a forked kernel's first reply. */
 #define NBCI_KERNEL_EXECUTOR_RECONNECT_MS 10
 
 /* kernel_info_request is re-sent this often until a kernel_info_reply arrives. */
@@ -791,7 +791,7 @@ nbci_kernel_executor_launch_forked(NbciKernelExecutor *self,
 
 /* Starts the kernel process in @working_dir, from the fork server when it
  * can, else as a new process. Its stdout and stderr go to a file, because
- * a pipe that nobody reads fills up and blocks the kernel. */
+ * a pipe that is not read fills up and blocks the kernel. */
 static gboolean
 nbci_kernel_executor_launch(NbciKernelExecutor *self,
 			    NbciKernelspec *kernelspec,
