@@ -714,6 +714,13 @@ nbci_cli_test_secrets_hidden_from_proc(void)
 	g_autoptr(NbciTestRun) forked = NULL;
 	g_autoptr(NbciTestRun) spawned = NULL;
 
+	/* /proc shows the block that valgrind or another wrapper started
+	 * with, which nbci cannot change */
+	if (g_getenv("NBCI_TEST_WRAPPER") != NULL) {
+		g_test_skip("NBCI_TEST_WRAPPER is set");
+		nbci_test_remove_tree(dir);
+		return;
+	}
 	g_assert_nonnull(dir);
 	notebook = nbci_test_write_notebook(dir, "proc.ipynb", NULL, cells);
 	forked = nbci_test_run_in(dir, forked_args, env);
