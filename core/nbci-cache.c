@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,7 +151,7 @@ nbci_cache_load(NbciCache *self, GError **error)
 	if (version == NULL || json_node_get_value_type(version) != G_TYPE_INT64)
 		return nbci_cache_fail_corrupt(self->path, _("no \"version\" number"), error);
 	if (json_node_get_int(version) != NBCI_CACHE_FORMAT_VERSION) {
-		g_warning(_("ignoring cache %s: it has format version %" G_GINT64_FORMAT
+		g_warning(_("ignoring cache %s: it has format version %" PRId64
 			    ", and this nbci reads version %d; every notebook runs and the file "
 			    "is rewritten"),
 			  self->path,
