@@ -27,9 +27,9 @@
  * output arrives, when the cell ends and on nbci_outputs_flush(). A cell
  * that prints many small pieces therefore costs time linear in the length
  * of its text, and no text is stored twice. A stream's `text` stays one string while
- * it is short; longer text becomes a list of strings, each at most about
- * one chunk long, which nbformat reads as their concatenation and which
- * nbci_notebook_save() writes as lines.
+ * it is short. Longer text becomes a list of strings of about one chunk
+ * each. nbformat reads such a list as its concatenation, and
+ * nbci_notebook_save() writes it as lines.
  */
 
 #include "config.h"

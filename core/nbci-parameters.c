@@ -990,10 +990,9 @@ nbci_parameters_new_cell(const gchar *source)
 	return cell;
 }
 
-/* JSON has no infinity or NaN, and json-glib writes them as the bare
- * words Infinity and NaN that JSON.parse() rejects, so the recorded copy
- * stores them as the strings "inf", "-inf" and "nan"; the injected cell
- * still assigns float('inf') and float('nan'). */
+/* JSON has no infinity or NaN, and json-glib writes them as bare words that
+ * JSON.parse() rejects. The recorded copy stores them as the strings "inf",
+ * "-inf" and "nan", while the injected cell still assigns the floats. */
 static JsonNode *
 nbci_parameters_copy_value(JsonNode *node)
 {

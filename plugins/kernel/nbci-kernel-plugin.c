@@ -14,9 +14,9 @@
 G_MODULE_EXPORT const gchar *
 g_module_check_init(GModule *module);
 
-/* Called by GModule when the module is opened. The module stays loaded so
- * that the exit handler below stays valid; that handler stops the idle
- * fork servers before nbci exits, so no server outlives the program. */
+/* Keeps the module loaded and registers an exit handler that stops the idle
+ * fork servers, so that no server outlives nbci. GModule calls this when it
+ * opens the module. */
 G_MODULE_EXPORT const gchar *
 g_module_check_init(GModule *module)
 {
